@@ -1,0 +1,39 @@
+"""Opening the SQLite file: WAL, a busy timeout, foreign keys, and the schema upgraded."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 15_000
+"""How long a writer waits for another process's transaction before giving up."""
+
+
+def default_db_path() -> Path:
+    """``LOGBOOK_DB``, else ``<user data dir>/logbook/logbook.db``."""
+    override = os.environ.get("LOGBOOK_DB")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("logbook", appauthor=False)) / "logbook.db"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are begun explicitly."""
+    connection = sqlite3.connect(
+        path,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA synchronous = FULL")
+    return connection
+
+
+def enable_wal(connection: sqlite3.Connection) -> str:
+    """Switch the file to write-ahead logging (persistent); return the mode in force."""
+    return str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0])

@@ -1,0 +1,151 @@
+"""The database schema, one numbered step at a time.
+
+``PRAGMA user_version`` records how many steps a database has had; opening a
+database runs the steps it is missing, each in its own transaction. A step is
+never edited once released: change the schema by appending a step (and a test
+that opens a database made by the previous one).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+V1 = """
+CREATE TABLE entry (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    project TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('handoff', 'incident', 'decision', 'note')),
+    created_at TEXT NOT NULL,
+    author TEXT,
+    branch TEXT,
+    git_commit TEXT,
+    source TEXT NOT NULL CHECK (source IN ('tui', 'cli', 'import', 'sync', 'run')),
+    tags TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    supersedes TEXT REFERENCES entry(id),
+    raw TEXT,
+    what TEXT, why TEXT, verify TEXT, expected TEXT, now TEXT, next TEXT,
+    symptom TEXT, cause TEXT, fix TEXT, severity TEXT, status TEXT,
+    decision TEXT, consequences TEXT, text TEXT
+);
+CREATE INDEX entry_by_time ON entry(project, created_at DESC, seq DESC);
+CREATE INDEX entry_by_kind_time ON entry(project, kind, created_at DESC, seq DESC);
+CREATE INDEX entry_by_fingerprint ON entry(project, kind, fingerprint);
+CREATE INDEX entry_by_supersedes ON entry(supersedes) WHERE supersedes IS NOT NULL;
+
+CREATE VIRTUAL TABLE entry_fts USING fts5(
+    summary, body, tags, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER entry_fts_insert AFTER INSERT ON entry BEGIN
+    INSERT INTO entry_fts(rowid, summary, body, tags)
+    VALUES (new.seq, new.summary,
+        coalesce(new.what || char(10), '') ||
+        coalesce(new.why || char(10), '') ||
+        coalesce(new.verify || char(10), '') ||
+        coalesce(new.expected || char(10), '') ||
+        coalesce(new.now || char(10), '') ||
+        coalesce(new.next || char(10), '') ||
+        coalesce(new.symptom || char(10), '') ||
+        coalesce(new.cause || char(10), '') ||
+        coalesce(new.fix || char(10), '') ||
+        coalesce(new.decision || char(10), '') ||
+        coalesce(new.consequences || char(10), '') ||
+        coalesce(new.text || char(10), '') ||
+        coalesce(new.raw || char(10), ''),
+        new.tags);
+END;
+CREATE TRIGGER entry_fts_delete AFTER DELETE ON entry BEGIN
+    DELETE FROM entry_fts WHERE rowid = old.seq;
+END;
+
+CREATE TABLE event (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    entry_id TEXT NOT NULL REFERENCES entry(id),
+    type TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    at TEXT,
+    author TEXT,
+    source TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX event_by_entry ON event(entry_id, type, seq DESC);
+
+CREATE TABLE draft (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    fields TEXT NOT NULL DEFAULT '{}',
+    supersedes TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX draft_by_project ON draft(project, updated_at DESC);
+
+CREATE TABLE mirror_outbox (
+    seq INTEGER PRIMARY KEY,
+    project TEXT NOT NULL,
+    file TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    line TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'writing', 'done')),
+    file_offset INTEGER,
+    error TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX mirror_outbox_pending ON mirror_outbox(project, state) WHERE state != 'done';
+"""
+
+STEPS: tuple[str, ...] = (V1,)
+"""STEPS[n] brings a database from version n to version n + 1."""
+
+SCHEMA_VERSION = len(STEPS)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer logbook than this one."""
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def upgrade(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
+    """Run the missing steps up to ``target``; return the version the database had."""
+    found = schema_version(connection)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(
+            f"this database has schema version {found}; this logbook knows up to "
+            f"{SCHEMA_VERSION}: upgrade logbook"
+        )
+    for version in range(found, target):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have upgraded while we waited for the lock.
+            if schema_version(connection) > version:
+                connection.execute("COMMIT")
+                continue
+            for statement in _statements(STEPS[version]):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {version + 1}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script on ';' at statement ends, keeping trigger bodies whole."""
+    statements: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements

@@ -1,0 +1,63 @@
+"""How alike two entries' texts are: the test behind near-duplicate refusal.
+
+Measured on the seed logs (tests/storage/test_similarity.py holds the pairs):
+entries re-appended in other words score 0.74-0.91, distinct entries about
+the same code at most 0.63. Character-level ratios were tried and rejected:
+two different endpoints under one long URL prefix score 0.77 on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from storage.kinds import Kind
+
+NEAR_DUPLICATE_SCORE = 0.72
+"""Texts scoring at or above this are treated as the same entry."""
+
+_KEY_FIELDS: dict[Kind, tuple[str, ...]] = {
+    Kind.HANDOFF: ("what",),
+    Kind.INCIDENT: ("symptom", "cause"),
+    Kind.DECISION: ("decision",),
+    Kind.NOTE: ("text",),
+}
+_NOISE = re.compile(r"[^\w]+")
+_NUMBER = re.compile(r"^\d+$")
+
+
+def key_text(kind: Kind, fields: dict[str, str]) -> str:
+    """The text that makes an entry this entry (not the verify command all entries share)."""
+    return "\n".join(fields.get(name, "") for name in _KEY_FIELDS[kind])
+
+
+def normalize(text: str) -> str:
+    """Case, accents, punctuation and spacing removed: only the words remain."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _NOISE.sub(" ", text).strip()
+
+
+def fingerprint(kind: Kind, fields: dict[str, str]) -> str:
+    """A short digest, equal for texts that differ only in case, punctuation, spacing."""
+    digest = hashlib.blake2b(normalize(key_text(kind, fields)).encode(), digest_size=8)
+    return digest.hexdigest()
+
+
+def similarity(a: str, b: str) -> float:
+    """0..1: the mean of word-set overlap (Jaccard) and containment of the smaller set.
+
+    Two texts whose numbers conflict ("entry 17" / "entry 18", "38 passed" /
+    "40 passed") are different entries whatever their words: they score 0.
+    """
+    words_a, words_b = set(normalize(a).split()), set(normalize(b).split())
+    if not words_a or not words_b:
+        return 0.0
+    numbers_a = {w for w in words_a if _NUMBER.match(w)}
+    numbers_b = {w for w in words_b if _NUMBER.match(w)}
+    if numbers_a - numbers_b and numbers_b - numbers_a:
+        return 0.0
+    shared = len(words_a & words_b)
+    jaccard = shared / len(words_a | words_b)
+    containment = shared / min(len(words_a), len(words_b))
+    return (jaccard + containment) / 2

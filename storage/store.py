@@ -1,0 +1,681 @@
+"""The store: one SQLite file serving many projects, and the only way in or out of it.
+
+Everything the CLI and the TUI do to entries goes through :class:`Store`.
+Its methods take and return plain objects (:mod:`storage.records`).
+
+Reads use sqlite3 directly (one connection per thread), so listing and
+searching never wait on importing SQLAlchemy. Writes of entries, events and
+drafts go through SQLModel sessions (:mod:`storage.orm`), loaded on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from storage import outbox
+from storage.clock import from_db, to_db, user_zone, utc_now
+from storage.db import connect, default_db_path, enable_wal
+from storage.errors import AmbiguousId, DuplicateEntry, NotFound, Refused
+from storage.fts import MARK_END, MARK_START, fts_query
+from storage.ids import new_id
+from storage.kinds import Kind, Status, normalize_status
+from storage.mirror import MIRROR_FILES, mirror_file_for, scan
+from storage.mirror_format import condense, render_event_line, render_line
+from storage.project import GitContext
+from storage.records import Draft, Entry, Event, MirrorDrift, SearchHit
+from storage.rows import (
+    DRAFT_SELECT,
+    ENTRY_SELECT,
+    EVENT_SELECT,
+    draft_from_row,
+    entry_columns,
+    entry_from_row,
+    event_from_row,
+)
+from storage.schema import upgrade
+from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, key_text, similarity
+from storage.validation import Problem, clean_fields, clean_tags
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+_FUZZY_CANDIDATES = 200
+_BULK_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Saved:
+    """An entry (or event) now in the store, and where its mirror line went."""
+
+    entry: Entry
+    mirror_file: Path
+    mirror_error: str | None = None
+    event: Event | None = None
+
+    @property
+    def mirrored(self) -> bool:
+        return self.mirror_error is None
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry as given to :meth:`Store.add_many` (an import or a restore)."""
+
+    kind: Kind
+    fields: Mapping[str, str | None]
+    tags: Sequence[str] = ()
+    created_at: datetime | None = None
+    id: str | None = None
+    author: str | None = None
+    branch: str | None = None
+    commit: str | None = None
+    supersedes: str | None = None
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    added: list[str]
+    skipped: list[str]
+    refused: list[tuple[int, list[Problem]]]
+    mirror_errors: list[str]
+
+
+def summarize(kind: Kind, fields: Mapping[str, str]) -> str:
+    """The one line shown in lists: a handoff's what, an incident's symptom..."""
+    main = {
+        Kind.HANDOFF: "what",
+        Kind.INCIDENT: "symptom",
+        Kind.DECISION: "decision",
+        Kind.NOTE: "text",
+    }[kind]
+    return condense(fields.get(main, ""), 160)[0]
+
+
+class Store:
+    """Open with :meth:`open`; close with :meth:`close` (or use as a context manager)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        zone: tzinfo | None = None,
+    ) -> None:
+        self.path = path
+        self.clock = clock
+        self.zone = zone or user_zone()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+
+    @classmethod
+    def open(cls, path: Path | None = None, **options: Any) -> Store:
+        """Open (creating it if needed) the store at ``path`` and bring its schema up to date."""
+        path = Path(path) if path else default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(path, **options)
+        connection = store._read()
+        enable_wal(connection)
+        upgrade(connection)
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+        self._local = threading.local()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- connections -----------------------------------------------------
+
+    def _read(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = connect(self.path)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def _orm(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                from storage.orm import make_engine
+
+                self._engine = make_engine(lambda: connect(self.path))
+            return self._engine
+
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        """A SQLModel session in one IMMEDIATE transaction, committed on success."""
+        from sqlmodel import Session
+
+        with Session(self._orm(), expire_on_commit=False) as session, session.begin():
+            session.connection()  # BEGIN IMMEDIATE now: take the write lock before any check
+            yield session
+
+    def warm_up(self) -> None:
+        """Load the write side now (from a background thread) so the first save is quick."""
+        self._orm()
+        import sqlmodel  # noqa: F401
+
+    # -- reads -----------------------------------------------------------
+
+    def count(self, project: str, kind: Kind | None = None) -> int:
+        sql = "SELECT count(*) FROM entry WHERE project = ?"
+        args: list[Any] = [project]
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind.value)
+        return int(self._read().execute(sql, args).fetchone()[0])
+
+    def entries(
+        self,
+        project: str,
+        *,
+        kind: Kind | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        oldest_first: bool = False,
+    ) -> list[Entry]:
+        """Entries of ``project``, newest first, ``limit`` from ``offset`` on."""
+        where, args = self._where(project, kind)
+        order = "ASC" if oldest_first else "DESC"
+        rows = self._read().execute(
+            f"{ENTRY_SELECT} WHERE {where} ORDER BY e.created_at {order}, e.seq {order}"
+            " LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        )
+        return [entry_from_row(row) for row in rows]
+
+    def iter_entries(self, project: str, *, oldest_first: bool = True) -> Iterator[Entry]:
+        """Every entry of ``project``, streamed (exports of any size)."""
+        order = "ASC" if oldest_first else "DESC"
+        cursor = self._read().execute(
+            f"{ENTRY_SELECT} WHERE e.project = ? ORDER BY e.created_at {order}, e.seq {order}",
+            (project,),
+        )
+        for row in cursor:
+            yield entry_from_row(row)
+
+    def _where(self, project: str, kind: Kind | None) -> tuple[str, list[Any]]:
+        where = "e.project = ?"
+        args: list[Any] = [project]
+        if kind:
+            where += " AND e.kind = ?"
+            args.append(kind.value)
+        return where, args
+
+    def get(self, id_or_prefix: str, project: str | None = None) -> Entry:
+        """An entry by full id or unique prefix (within ``project`` when given)."""
+        entry_id = self.resolve_id(id_or_prefix, project)
+        row = self._read().execute(f"{ENTRY_SELECT} WHERE e.id = ?", (entry_id,)).fetchone()
+        if row is None:  # pragma: no cover - resolve_id found it a moment ago
+            raise NotFound(id_or_prefix)
+        return entry_from_row(row)
+
+    def resolve_id(self, id_or_prefix: str, project: str | None = None) -> str:
+        prefix = id_or_prefix.strip().lower()
+        if not prefix or not all(c in "0123456789abcdef" for c in prefix):
+            raise NotFound(id_or_prefix)
+        sql = "SELECT id FROM entry WHERE id >= ? AND id < ?"
+        args: list[Any] = [prefix, prefix + "g"]
+        if project:
+            sql += " AND project = ?"
+            args.append(project)
+        ids = [row[0] for row in self._read().execute(sql + " LIMIT 6", args)]
+        if not ids:
+            raise NotFound(id_or_prefix)
+        if len(ids) > 1 and prefix not in ids:
+            raise AmbiguousId(id_or_prefix, [i[:12] for i in ids])
+        return prefix if prefix in ids else ids[0]
+
+    def search(
+        self,
+        project: str,
+        text: str,
+        *,
+        kind: Kind | None = None,
+        limit: int = 20,
+        prefix_last: bool = False,
+    ) -> list[SearchHit]:
+        """Full-text search over every field, best matches first."""
+        query = fts_query(text, prefix_last=prefix_last)
+        if query is None:
+            return []
+        where, args = self._where(project, kind)
+        sql = (
+            "SELECT * FROM ("
+            f"  {ENTRY_SELECT.replace(' FROM entry e', '')}"
+            ", bm25(entry_fts, 4.0, 1.0, 2.0) AS rank"
+            f", highlight(entry_fts, 0, '{MARK_START}', '{MARK_END}')"
+            f", snippet(entry_fts, 1, '{MARK_START}', '{MARK_END}', '…', 14)"
+            "  FROM entry_fts JOIN entry e ON e.seq = entry_fts.rowid"
+            f"  WHERE entry_fts MATCH ? AND {where}"
+            ") ORDER BY rank LIMIT ?"
+        )
+        try:
+            rows = self._read().execute(sql, (query, *args, limit)).fetchall()
+        except sqlite3.OperationalError as error:
+            raise Refused([Problem("query", f"cannot search for {text!r}: {error}")]) from error
+        return [
+            SearchHit(
+                entry_from_row(row), rank=row[-3], summary_marked=row[-2], snippet_marked=row[-1]
+            )
+            for row in rows
+        ]
+
+    def events(self, entry_id: str) -> list[Event]:
+        rows = self._read().execute(f"{EVENT_SELECT} WHERE entry_id = ? ORDER BY seq", (entry_id,))
+        return [event_from_row(row) for row in rows]
+
+    def followups(self, entry_id: str) -> list[Entry]:
+        rows = self._read().execute(
+            f"{ENTRY_SELECT} WHERE e.supersedes = ? ORDER BY e.seq", (entry_id,)
+        )
+        return [entry_from_row(row) for row in rows]
+
+    # -- writes ----------------------------------------------------------
+
+    def add(
+        self,
+        project: str,
+        kind: Kind,
+        fields: Mapping[str, str | None],
+        *,
+        tags: Sequence[str] = (),
+        source: str = "cli",
+        allow_duplicate: bool = False,
+        supersedes: str | None = None,
+        context: GitContext | None = None,
+        created_at: datetime | None = None,
+    ) -> Saved:
+        """Validate, store and mirror one entry.
+
+        Raises :class:`Refused` (with every problem) or :class:`DuplicateEntry`
+        and then has written nothing anywhere. A mirror file that cannot be
+        written does not lose the entry: it is stored, and the returned
+        :class:`Saved` says why the line is still pending.
+        """
+        cleaned, problems = clean_fields(kind, fields)
+        tag_list, tag_problems = clean_tags(list(tags))
+        problems += tag_problems
+        if problems:
+            raise Refused(problems)
+        if supersedes:
+            supersedes = self.resolve_id(supersedes, project)
+        context = context or GitContext()
+        created = created_at or self.clock()
+        row = self._entry_row(
+            project, kind, cleaned, tag_list, created, source, context, supersedes, new_id()
+        )
+        from storage.orm import EntryRow, OutboxRow
+
+        with self._session() as session:
+            if not allow_duplicate:
+                self._refuse_duplicate(project, kind, cleaned, created, supersedes)
+            session.add(EntryRow(**row))
+            session.add(OutboxRow(**self._outbox_row(row)))
+        entry = self.get(row["id"])
+        return self._flushed(entry)
+
+    def _flushed(self, entry: Entry, event: Event | None = None) -> Saved:
+        file = mirror_file_for(entry.kind)
+        result = outbox.flush(self._read(), entry.project, file)
+        return Saved(entry, result.file, result.error, event)
+
+    def _entry_row(
+        self,
+        project: str,
+        kind: Kind,
+        fields: dict[str, str],
+        tags: Sequence[str],
+        created: datetime,
+        source: str,
+        context: GitContext,
+        supersedes: str | None,
+        entry_id: str,
+        raw: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "id": entry_id,
+            "project": project,
+            "kind": kind.value,
+            "created_at": to_db(created),
+            "author": context.author,
+            "branch": context.branch,
+            "git_commit": context.commit,
+            "source": source,
+            "tags": " ".join(tags),
+            "summary": summarize(kind, fields),
+            "fingerprint": fingerprint(kind, fields),
+            "supersedes": supersedes,
+            "raw": raw,
+            **entry_columns(fields),
+        }
+
+    def _outbox_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The pending mirror line for an entry row, committed with it."""
+        kind = Kind(row["kind"])
+        line = render_line(
+            entry_id=row["id"],
+            kind=kind,
+            fields={k: v for k, v in entry_columns(row).items() if v is not None},
+            created_at=from_db(row["created_at"]),
+            zone=self.zone,
+            tags=tuple(row["tags"].split()),
+            supersedes=row["supersedes"],
+        )
+        return {
+            "project": row["project"],
+            "file": mirror_file_for(kind),
+            "item_id": row["id"],
+            "line": line,
+            "created_at": to_db(self.clock()),
+        }
+
+    def _refuse_duplicate(
+        self,
+        project: str,
+        kind: Kind,
+        fields: dict[str, str],
+        created: datetime,
+        supersedes: str | None,
+    ) -> None:
+        """Raise DuplicateEntry if a near-identical entry exists within 24 h.
+
+        Runs inside the write transaction, so the check and the insert are one
+        step for every other process. Exact matches (after normalising case,
+        punctuation and spacing) are found by index at any store size; fuzzy
+        matches are looked for among the latest entries of the window.
+        """
+        low, high = to_db(created - DUPLICATE_WINDOW), to_db(created + DUPLICATE_WINDOW)
+        base = (
+            f"{ENTRY_SELECT} WHERE e.project = ? AND e.kind = ? AND e.created_at BETWEEN ? AND ?"
+            " AND e.id IS NOT ?"
+        )
+        args = (project, kind.value, low, high, supersedes)
+        connection = self._read()
+        exact = connection.execute(
+            f"{base} AND e.fingerprint = ? LIMIT 1", (*args, fingerprint(kind, fields))
+        ).fetchone()
+        if exact:
+            raise DuplicateEntry(entry_from_row(exact), 1.0)
+        text = key_text(kind, fields)
+        rows = connection.execute(
+            f"{base} ORDER BY e.created_at DESC LIMIT {_FUZZY_CANDIDATES}", args
+        ).fetchall()
+        best: tuple[float, Entry] | None = None
+        for candidate_row in rows:
+            candidate = entry_from_row(candidate_row)
+            score = similarity(text, key_text(kind, candidate.fields))
+            if score >= NEAR_DUPLICATE_SCORE and (best is None or score > best[0]):
+                best = (score, candidate)
+        if best:
+            raise DuplicateEntry(best[1], best[0])
+
+    def add_many(
+        self,
+        project: str,
+        items: Iterable[NewEntry],
+        *,
+        source: str = "import",
+    ) -> BulkResult:
+        """Store many entries quickly (restores, imports): idempotent by id, then mirrored.
+
+        Entries whose id the store already has are skipped; entries that break
+        a rule are refused one by one (with their position) and the rest go in.
+        """
+        from sqlalchemy import insert
+
+        from storage.orm import EntryRow, OutboxRow
+
+        added: list[str] = []
+        skipped: list[str] = []
+        refused: list[tuple[int, list[Problem]]] = []
+        batch: list[dict[str, Any]] = []
+        connection = self._read()
+
+        def write(batch: list[dict[str, Any]]) -> None:
+            if not batch:
+                return
+            ids = [row["id"] for row in batch]
+            with self._session() as session:
+                known: set[str] = set()
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    found = connection.execute(f"SELECT id FROM entry WHERE id IN ({marks})", chunk)
+                    known.update(row[0] for row in found)
+                fresh = [row for row in batch if row["id"] not in known]
+                skipped.extend(row["id"] for row in batch if row["id"] in known)
+                if fresh:
+                    session.execute(insert(EntryRow), fresh)
+                    session.execute(
+                        insert(OutboxRow),
+                        [self._outbox_row(row) for row in fresh],
+                    )
+                added.extend(row["id"] for row in fresh)
+            batch.clear()
+
+        for position, item in enumerate(items, start=1):
+            cleaned, problems = clean_fields(item.kind, item.fields)
+            tag_list, tag_problems = clean_tags(list(item.tags))
+            if problems or tag_problems:
+                refused.append((position, problems + tag_problems))
+                continue
+            batch.append(
+                self._entry_row(
+                    project,
+                    item.kind,
+                    cleaned,
+                    tag_list,
+                    item.created_at or self.clock(),
+                    source,
+                    GitContext(item.branch, item.commit, item.author),
+                    item.supersedes,
+                    item.id or new_id(),
+                    item.raw,
+                )
+            )
+            if len(batch) >= _BULK_CHUNK:
+                write(batch)
+        write(batch)
+        errors = [r.error for r in self.flush_mirror(project) if r.error]
+        return BulkResult(added, skipped, refused, errors)
+
+    def set_status(
+        self,
+        entry_id: str,
+        status: str,
+        *,
+        note: str = "",
+        source: str = "cli",
+        context: GitContext | None = None,
+    ) -> Saved:
+        """Record an incident's new status as an event (stored and mirrored)."""
+        entry = self.get(entry_id)
+        if entry.kind is not Kind.INCIDENT:
+            raise Refused(
+                [Problem("status", f"entry {entry.short_id} is a {entry.kind}, not an incident")]
+            )
+        try:
+            new_status = normalize_status(status)
+        except ValueError:
+            raise Refused(
+                [Problem("status", f"{status!r} is not one of open, mitigated, resolved")]
+            ) from None
+        if new_status.value == entry.status:
+            raise Refused([Problem("status", f"incident {entry.short_id} is already {new_status}")])
+        if new_status is not Status.OPEN and entry.field("cause").lower() == "unknown" and not note:
+            raise Refused(
+                [Problem("cause", 'the root cause is still "unknown": say what it was in the note')]
+            )
+        data = {"status": new_status.value, "previous": entry.status, "note": note}
+        return self._add_event(entry, "status", data, source, context)
+
+    def _add_event(
+        self,
+        entry: Entry,
+        event_type: str,
+        data: dict[str, Any],
+        source: str,
+        context: GitContext | None,
+    ) -> Saved:
+        from storage.orm import EventRow, OutboxRow
+
+        created = self.clock()
+        event_id = new_id()
+        line = render_event_line(
+            event_id=event_id,
+            entry=entry,
+            event_type=event_type,
+            data=data,
+            created_at=created,
+            zone=self.zone,
+        )
+        with self._session() as session:
+            session.add(
+                EventRow(
+                    id=event_id,
+                    entry_id=entry.id,
+                    type=event_type,
+                    created_at=to_db(created),
+                    author=(context or GitContext()).author,
+                    source=source,
+                    data=json.dumps(data, ensure_ascii=False),
+                )
+            )
+            session.add(
+                OutboxRow(
+                    project=entry.project,
+                    file=mirror_file_for(entry.kind),
+                    item_id=event_id,
+                    line=line,
+                    created_at=to_db(created),
+                )
+            )
+        event = next(e for e in self.events(entry.id) if e.id == event_id)
+        return self._flushed(self.get(entry.id), event)
+
+    # -- drafts ----------------------------------------------------------
+
+    def save_draft(
+        self,
+        project: str,
+        kind: Kind,
+        fields: Mapping[str, str],
+        *,
+        draft_id: str | None = None,
+        supersedes: str | None = None,
+    ) -> str:
+        """Keep a half-typed form; returns its id (pass it back to update the same draft)."""
+        from storage.orm import DraftRow
+
+        draft_id = draft_id or new_id()
+        with self._session() as session:
+            session.merge(
+                DraftRow(
+                    id=draft_id,
+                    project=project,
+                    kind=kind.value,
+                    fields=json.dumps(dict(fields), ensure_ascii=False),
+                    supersedes=supersedes,
+                    updated_at=to_db(self.clock()),
+                )
+            )
+        return draft_id
+
+    def drafts(self, project: str) -> list[Draft]:
+        rows = self._read().execute(
+            f"{DRAFT_SELECT} WHERE project = ? ORDER BY updated_at DESC", (project,)
+        )
+        return [draft_from_row(row) for row in rows]
+
+    def delete_draft(self, draft_id: str) -> None:
+        self._read().execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+
+    # -- the mirror --------------------------------------------------------
+
+    def flush_mirror(self, project: str) -> list[outbox.FlushResult]:
+        """Write every pending mirror line of ``project`` (also finishes interrupted appends)."""
+        return [outbox.flush(self._read(), project, file) for file in MIRROR_FILES]
+
+    def mirror_check(self, project: str) -> list[MirrorDrift]:
+        """Per mirror file: entries the store has but the file lacks, and what is wrong with it."""
+        pending = outbox.pending_errors(self._read(), project)
+        report: list[MirrorDrift] = []
+        for file in MIRROR_FILES:
+            found = scan(Path(project) / file)
+            expected = [
+                entry for entry in self.iter_entries(project) if mirror_file_for(entry.kind) == file
+            ]
+            pending_here = {item for f, item, _ in pending if f == file}
+            missing = [
+                e for e in expected if e.id not in found.anchors and e.id not in pending_here
+            ]
+            problems = list(found.problems)
+            if expected and not found.exists and not found.problems:
+                problems.append(f"{found.path} does not exist")
+            report.append(
+                MirrorDrift(
+                    file=str(found.path),
+                    present=len(expected) - len(missing),
+                    missing=missing,
+                    pending=[
+                        f"{item} ({error or 'not yet written'})"
+                        for f, item, error in pending
+                        if f == file
+                    ],
+                    problems=problems,
+                )
+            )
+        return report
+
+    def mirror_repair(self, project: str) -> list[outbox.FlushResult]:
+        """Append every entry the mirror files lack (in time order), then flush."""
+        drift = self.mirror_check(project)
+        rows = []
+        for report in drift:
+            for entry in report.missing:
+                row = {
+                    "id": entry.id,
+                    "project": entry.project,
+                    "kind": entry.kind.value,
+                    "created_at": to_db(entry.created_at),
+                    "tags": " ".join(entry.tags),
+                    "supersedes": entry.supersedes,
+                    **entry_columns(entry.fields),
+                }
+                rows.append(self._outbox_row(row))
+        if rows:
+            from sqlalchemy import insert
+
+            from storage.orm import OutboxRow
+
+            with self._session() as session:
+                session.execute(insert(OutboxRow), rows)
+        return self.flush_mirror(project)
+
+    def pending_mirror(self, project: str) -> int:
+        return outbox.pending_count(self._read(), project)

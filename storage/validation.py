@@ -1,0 +1,246 @@
+"""Rules an entry must pass before anything is written anywhere.
+
+Pure functions over plain strings: no database, no files. The store calls
+:func:`clean_fields` first and only writes when it returns no problems.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from storage.kinds import (
+    FIELDS,
+    Kind,
+    Status,
+    field_names,
+    normalize_severity,
+    normalize_status,
+)
+
+MAX_FIELD_CHARS = 2_000_000
+MAX_TAG_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an entry was refused, tied to the field it concerns."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+# Template words people leave in angle brackets: "<symptom>", "<root_cause>".
+_TEMPLATE_WORDS = frozenset(
+    """
+    symptom symptoms cause root_cause rootcause root fix fix_or_mitigation mitigation
+    fix/mitigation verification verify command cmd expected expected_result result output
+    what why now next date time datetime timestamp description summary details detail title
+    name text value todo tbd placeholder message error reason impact action lessons severity
+    status decision consequences note notes file path branch commit id version owner author
+    your_name your-name username user password secret token url host port
+    """.split()
+)
+# Angle-bracket words that are real text, never placeholders (Python tracebacks, HTML).
+_REAL_ANGLE_WORDS = frozenset(
+    """
+    stdin stdout stderr module string lambda genexpr listcomp dictcomp setcomp locals
+    unknown none br b i u s p em strong code pre kbd sub sup hr li ul ol dl dt dd table tr
+    td th div span details summary small mark del ins q tt
+    """.split()
+)
+_ANGLE = re.compile(r"(?<![\w<])<\s*([A-Za-z][A-Za-z0-9_/|.\- ]{0,40}?)\s*>(?!>)")
+_MARKERS = re.compile(
+    r"\b(REPLACE[_ -]?ME\w*|CHANGE[_ -]?ME|FILL[_ -]?(?:ME|IN)"
+    r"|YOUR[_ -]\w+[_ -]HERE|INSERT[_ -]\w+[_ -]HERE)\b",
+    re.IGNORECASE,
+)
+_CURLY = re.compile(r"\{\{\s*[A-Za-z_][\w. ]*\}\}")
+_WHOLE_FIELD = frozenset(
+    {
+        "tbd",
+        "tba",
+        "todo",
+        "fixme",
+        "xxx",
+        "wip",
+        "?",
+        "??",
+        "???",
+        "...",
+        "…",
+        "placeholder",
+        "lorem ipsum",
+        "-",
+        "--",
+        "—",
+        "_",
+        "___",
+        "none yet",
+        "to do",
+        "to be done",
+    }
+)
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def find_placeholder(value: str) -> str | None:
+    """Return the unfilled template text in ``value``, if any."""
+    stripped = value.strip()
+    if stripped.lower().rstrip(".:!") in _WHOLE_FIELD or stripped.lower() in _WHOLE_FIELD:
+        return stripped
+    for match in _ANGLE.finditer(value):
+        word = match.group(1).strip().lower()
+        if word in _REAL_ANGLE_WORDS:
+            continue
+        if (
+            word in _TEMPLATE_WORDS
+            or re.fullmatch(r"[a-z]+(?:_[a-z]+)+", word)
+            or word.startswith(("your ", "your_", "your-", "insert ", "enter "))
+        ):
+            return match.group(0)
+    marker = _MARKERS.search(value)
+    if marker:
+        return marker.group(0)
+    curly = _CURLY.search(value)
+    if curly:
+        return curly.group(0)
+    return None
+
+
+def find_forbidden_char(value: str) -> str | None:
+    """Describe the first character no entry may hold, or None."""
+    for index, char in enumerate(value):
+        if char in "\n\t":
+            continue
+        code = ord(char)
+        if char == "\x00":
+            return f"a NUL byte at position {index + 1}"
+        if char == "\x1b":
+            return f"a terminal escape sequence (ESC) at position {index + 1}"
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            return f"the control character U+{code:04X} at position {index + 1}"
+        if char in _BIDI_CONTROLS:
+            return f"the bidirectional override U+{code:04X} at position {index + 1}"
+        if char == "\ufeff":
+            return f"a byte-order mark (U+FEFF) at position {index + 1}"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"an unpaired surrogate U+{code:04X} at position {index + 1}"
+        if (
+            unicodedata.category(char) == "Cn"
+            and code >= 0xFDD0
+            and (code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE)
+        ):
+            return f"the non-character U+{code:04X} at position {index + 1}"
+    return None
+
+
+def normalize_text(value: str) -> str:
+    """Line endings to LF, a pasted leading BOM dropped, outer blank space trimmed."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if value.startswith("\ufeff"):
+        value = value[1:]
+    return value.strip()
+
+
+def clean_tags(tags: list[str] | tuple[str, ...]) -> tuple[list[str], list[Problem]]:
+    cleaned: list[str] = []
+    problems: list[Problem] = []
+    for raw in tags:
+        for tag in re.split(r"[,\s]+", raw):
+            tag = tag.strip().lstrip("#").lower()
+            if not tag:
+                continue
+            if len(tag) > MAX_TAG_CHARS or not re.fullmatch(r"[\w.+/-]+", tag):
+                problems.append(
+                    Problem("tags", f"{tag!r} is not a tag: use letters, digits, - _ . / +")
+                )
+            elif tag not in cleaned:
+                cleaned.append(tag)
+    return cleaned, problems
+
+
+def clean_fields(kind: Kind, raw: Mapping[str, str | None]) -> tuple[dict[str, str], list[Problem]]:
+    """Normalise ``raw`` for ``kind`` and list every rule it breaks.
+
+    Returns the cleaned fields (empty optional fields dropped) and the
+    problems; the entry may be written only when the list is empty.
+    """
+    problems: list[Problem] = []
+    allowed = set(field_names(kind))
+    fields: dict[str, str] = {}
+    for name, value in raw.items():
+        if name not in allowed:
+            if value:
+                problems.append(Problem(name, f"a {kind.value} has no field {name!r}"))
+            continue
+        text = normalize_text(value or "")
+        if text:
+            fields[name] = text
+
+    for name, text in fields.items():
+        if len(text) > MAX_FIELD_CHARS:
+            problems.append(
+                Problem(name, f"is {len(text):,} characters; the limit is {MAX_FIELD_CHARS:,}")
+            )
+            continue
+        bad_char = find_forbidden_char(text)
+        if bad_char:
+            problems.append(Problem(name, f"contains {bad_char}; remove it and try again"))
+            continue
+        placeholder = find_placeholder(text)
+        if placeholder:
+            problems.append(
+                Problem(
+                    name,
+                    f"still holds the template placeholder {placeholder!r}; "
+                    "write what actually happened",
+                )
+            )
+
+    if "severity" in fields:
+        try:
+            fields["severity"] = normalize_severity(fields["severity"])
+        except ValueError:
+            problems.append(
+                Problem("severity", f"{fields['severity']!r} is not one of SEV1-SEV4 (or P1-P4)")
+            )
+    if kind is Kind.INCIDENT:
+        _check_incident(fields, problems)
+
+    for spec in FIELDS[kind]:
+        if spec.required and spec.name not in fields and not _may_be_empty(kind, spec.name, fields):
+            problems.append(Problem(spec.name, "is required and was left blank"))
+    return fields, problems
+
+
+def _check_incident(fields: dict[str, str], problems: list[Problem]) -> None:
+    if "status" in fields:
+        try:
+            fields["status"] = normalize_status(fields["status"]).value
+        except ValueError:
+            problems.append(
+                Problem("status", f"{fields['status']!r} is not one of open, mitigated, resolved")
+            )
+            return
+    else:
+        known_cause = fields.get("cause", "").lower() not in ("", "unknown")
+        fields["status"] = (
+            Status.RESOLVED.value if known_cause and fields.get("fix") else Status.OPEN.value
+        )
+    if fields["status"] != Status.OPEN.value and fields.get("cause", "").lower() == "unknown":
+        problems.append(
+            Problem(
+                "cause",
+                f'"unknown" is allowed only while the incident is open, not {fields["status"]}',
+            )
+        )
+
+
+def _may_be_empty(kind: Kind, name: str, fields: Mapping[str, str]) -> bool:
+    return kind is Kind.INCIDENT and name == "fix" and fields.get("status") == Status.OPEN.value

@@ -1,0 +1,64 @@
+"""Schema versioning: every older database opens, upgrades and keeps its entries."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.db import connect
+from storage.kinds import Kind
+from storage.schema import SCHEMA_VERSION, STEPS, SchemaTooNew, schema_version, upgrade
+from storage.store import Store
+
+
+def test_new_database_records_the_current_version(store: Store) -> None:
+    assert schema_version(store._read()) == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("old_version", range(1, SCHEMA_VERSION + 1))
+def test_database_from_an_older_schema_upgrades_keeping_entries(
+    tmp_path: Path, old_version: int
+) -> None:
+    path = tmp_path / "old.db"
+    connection = connect(path)
+    upgrade(connection, target=old_version)
+    assert schema_version(connection) == old_version
+    connection.execute(
+        "INSERT INTO entry (id, project, kind, created_at, source, summary, fingerprint, text)"
+        " VALUES ('00000000000000aa', '/p', 'note', '2025-12-13T20:49:00.000000Z', 'cli', 'old', 'f', 'old')"
+    )
+    connection.close()
+    with Store.open(path) as store:
+        assert schema_version(store._read()) == SCHEMA_VERSION
+        [entry] = store.entries("/p")
+        assert (entry.id, entry.kind, entry.fields) == (
+            "00000000000000aa",
+            Kind.NOTE,
+            {"text": "old"},
+        )
+
+
+def test_database_from_a_newer_logbook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(SchemaTooNew, match="upgrade logbook"):
+        Store.open(path)
+
+
+def test_every_step_is_applied_once(tmp_path: Path) -> None:
+    connection = connect(tmp_path / "x.db")
+    assert upgrade(connection) == 0
+    assert upgrade(connection) == len(STEPS)  # second open: nothing left to do
+
+
+def test_sqlmodel_tables_match_the_migrated_schema(store: Store) -> None:
+    from storage.orm import DraftRow, EntryRow, EventRow, OutboxRow
+
+    connection = store._read()
+    for model in (EntryRow, EventRow, DraftRow, OutboxRow):
+        table = model.__tablename__
+        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        assert columns == set(model.model_fields), table
