@@ -1,0 +1,275 @@
+"""The command line, run as a user would, against a real store and a real git project."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import logbook_bin
+from tui.cli import build_parser
+
+ANCHOR = re.compile(r"<!-- logbook:[0-9a-f]{16}")
+HANDOFF = [
+    "add",
+    "handoff",
+    "--what",
+    "Implemented GET /requests/{id}",
+    "--verify",
+    "python -m pytest -q",
+    "--expected",
+    "4 passed",
+]
+INCIDENT = [
+    "add",
+    "incident",
+    "--symptom",
+    "uvicorn bind fails with WinError 10048",
+    "--cause",
+    "another process listens on 8000",
+    "--fix",
+    "run on 8002",
+    "--severity",
+    "P2",
+]
+
+
+def entry_count(db_path: Path) -> int:
+    if not db_path.exists():
+        return 0
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute("SELECT count(*) FROM entry").fetchone()[0]
+
+
+def _all_command_paths() -> list[list[str]]:
+    paths: list[list[str]] = [[]]
+
+    def walk(parser: object, prefix: list[str]) -> None:
+        for action in getattr(parser, "_actions", []):
+            choices = getattr(action, "choices", None)
+            if isinstance(choices, dict):
+                for name, sub in choices.items():
+                    paths.append([*prefix, name])
+                    walk(sub, [*prefix, name])
+
+    walk(build_parser(), [])
+    return paths
+
+
+@pytest.mark.parametrize("path", _all_command_paths(), ids=lambda p: " ".join(p) or "logbook")
+def test_every_command_has_help(cli, path: list[str]) -> None:
+    result = cli(*path, "--help")
+    assert result.code == 0
+    assert result.out.startswith("usage: logbook")
+
+
+def test_version(cli) -> None:
+    from tui import __version__
+
+    assert cli("--version").out == f"logbook {__version__}\n"
+
+
+def test_add_each_kind_then_list(cli, project: Path, db_path: Path) -> None:
+    assert cli(*HANDOFF).code == 0
+    assert cli(*INCIDENT, "--tag", "windows").code == 0
+    assert (
+        cli("add", "decision", "--decision", "snake_case for new schemas", "--why", "SSoT").code
+        == 0
+    )
+    result = cli("add", "note", "ports 8000-8002 are ours")
+    assert result.code == 0
+    assert "appended it to" in result.out and "HANDOFF.md" in result.out
+    assert entry_count(db_path) == 4
+    listed = cli("list", "--json").json()
+    assert [e["kind"] for e in listed] == ["note", "decision", "incident", "handoff"]
+    assert listed[2]["severity"] == "SEV2" and listed[2]["tags"] == ["windows"]
+    assert [e["kind"] for e in cli("list", "--kind", "incident", "--json").json()] == ["incident"]
+    assert len(cli("list", "--limit", "2", "--json").json()) == 2
+    assert len(ANCHOR.findall((project / "HANDOFF.md").read_text())) == 3
+    assert len(ANCHOR.findall((project / "INCIDENTS.md").read_text())) == 1
+    human = cli("list").out.splitlines()
+    assert "incident  [SEV2, resolved] uvicorn bind fails" in human[2]
+
+
+def test_refused_add_exits_1_and_writes_nothing(cli, project: Path, db_path: Path) -> None:
+    result = cli(
+        "add", "incident", "--symptom", "<symptom>", "--cause", "<root_cause>", "--fix", "f"
+    )
+    assert result.code == 1
+    assert "Not saved" in result.err and "<symptom>" in result.err
+    assert entry_count(db_path) == 0
+    assert not (project / "INCIDENTS.md").exists()
+    result = cli("add", "handoff", "--what", "x", "--json")  # not a terminal: no prompting
+    assert result.code == 1
+    payload = result.json()
+    assert payload["ok"] is False
+    assert {p["field"] for p in payload["problems"]} == {"verify", "expected"}
+
+
+def test_usage_error_exits_1(cli) -> None:
+    assert cli("add", "bogus").code == 1
+    assert cli("list", "--limit", "many").code == 1
+
+
+def test_near_duplicate_is_refused_unless_allowed(cli, db_path: Path) -> None:
+    first = cli(*HANDOFF, "--json").json()["entry"]["id"]
+    again = cli(
+        "add",
+        "handoff",
+        "--what",
+        "Implemented GET /requests/{id}.",
+        "--verify",
+        "pytest",
+        "--expected",
+        "4 passed",
+        "--json",
+    )
+    assert again.code == 1
+    assert again.json()["duplicate_of"]["id"] == first
+    assert first[:8] in again.err
+    assert (
+        cli(
+            "add",
+            "handoff",
+            "--what",
+            "Implemented GET /requests/{id}.",
+            "--verify",
+            "pytest",
+            "--expected",
+            "4 passed",
+            "--allow-duplicate",
+        ).code
+        == 0
+    )
+    assert entry_count(db_path) == 2
+
+
+def test_show_by_prefix_and_not_found(cli) -> None:
+    entry_id = cli(*INCIDENT, "--json").json()["entry"]["id"]
+    shown = cli("show", entry_id[:6], "--json").json()
+    assert shown["id"] == entry_id and shown["symptom"].startswith("uvicorn")
+    human = cli("show", entry_id[:6]).out
+    assert "Root cause:" in human and "INCIDENTS.md" in human and "branch main" in human
+    assert cli("show", "ffffffff").code == 2
+    assert cli("show", "ffffffff", "--json").json()["error"] == "not_found"
+
+
+def test_search_json_and_highlight(cli) -> None:
+    cli(*INCIDENT)
+    cli(*HANDOFF)
+    hits = cli("search", "WinError", "--json").json()
+    assert [h["kind"] for h in hits] == ["incident"]
+    assert "[[WinError]]" in hits[0]["match"]
+    assert cli("search", "nothing-like-this").out.startswith("Nothing matches")
+
+
+def test_incident_status_change(cli, project: Path) -> None:
+    entry_id = cli(
+        "add", "incident", "--symptom", "flaky test", "--cause", "unknown", "--json"
+    ).json()["entry"]["id"]
+    result = cli("incident", entry_id[:8], "status", "mitigated", "--note", "retry added", "--json")
+    assert result.code == 0
+    assert result.json()["entry"]["status"] == "mitigated"
+    assert "status open → mitigated" in (project / "INCIDENTS.md").read_text()
+
+
+def test_export_then_import_into_another_store(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli(*HANDOFF, "--tag", "api")
+    cli(*INCIDENT)
+    out = tmp_path / "all.jsonl"
+    assert cli("export", "--format", "jsonl", "-o", str(out)).code == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    other_db = tmp_path / "other.db"
+    result = cli("--db", str(other_db), "import", str(out), "--json")
+    assert result.json() == {"ok": True, "added": 2, "skipped": 0, "refused": 0}
+    again = cli("import", str(out), "--db", str(other_db), "--json")
+    assert again.json()["added"] == 0 and again.json()["skipped"] == 2
+    exported = [json.loads(line) for line in cli("--db", str(other_db), "export").out.splitlines()]
+    assert [{k: v for k, v in r.items() if k != "source"} for r in exported] == [
+        {k: v for k, v in r.items() if k != "source"} for r in records
+    ]
+
+
+def test_import_reports_bad_lines(cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"kind": "note"}\nnot json\n')
+    result = cli("import", str(bad))
+    assert result.code == 1
+    assert "bad.jsonl:1" in result.err and "bad.jsonl:2" in result.err
+    assert cli("import", str(tmp_path / "missing.jsonl")).code == 2
+
+
+def test_mirror_check_and_repair(cli, project: Path) -> None:
+    cli(*HANDOFF)
+    assert cli("mirror", "check").code == 0
+    (project / "HANDOFF.md").write_text("# HANDOFF.md\n")
+    check = cli("mirror", "check", "--json")
+    assert check.code == 1
+    handoff_report = check.json()[0]
+    assert len(handoff_report["missing"]) == 1
+    repaired = cli("mirror", "repair")
+    assert repaired.code == 0 and "appended 1" in repaired.out
+    assert cli("mirror", "check").code == 0
+
+
+def test_project_and_db_options(cli, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    db = tmp_path / "x" / "given.db"
+    assert (
+        cli("--db", str(db), "--project", str(elsewhere), "add", "note", "somewhere else").code == 0
+    )
+    assert (elsewhere / "HANDOFF.md").exists()
+    assert entry_count(db) == 1
+    assert cli("list", "--db", str(db), "--json").json() == []  # the cwd project has none
+    assert len(cli("list", "--db", str(db), "--project", str(elsewhere), "--json").json()) == 1
+
+
+def test_installed_script_runs_and_asks_for_missing_fields(project: Path, db_path: Path) -> None:
+    """In a terminal, `logbook add incident` asks for what is missing, one field at a time."""
+    import os
+    import pty
+
+    env = {**os.environ, "LOGBOOK_DB": str(db_path)}
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(project)
+        os.execve(logbook_bin(), [logbook_bin(), "add", "incident", "--fix", "restart"], env)
+    answers = iter([b"<symptom>\r", b"pytest hangs on CI\r", b"a leaked thread\r"])
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        if seen.rstrip().endswith(b":"):
+            os.write(fd, next(answers))
+            seen += b"\n"
+    _, status = os.waitpid(pid, 0)
+    text = seen.decode()
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Symptom" in text and "placeholder" in text and "Root cause" in text
+    assert "pytest hangs on CI" in (project / "INCIDENTS.md").read_text()
+
+
+def test_version_needs_no_heavy_imports() -> None:
+    code = "import sys; from tui.cli import main; main(['--version'])"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    imported = done.stderr
+    for heavy in ("sqlmodel", "sqlalchemy", "textual", "pydantic", "platformdirs"):
+        assert f" {heavy}\n" not in imported and f" {heavy}." not in imported, heavy

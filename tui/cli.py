@@ -1,0 +1,217 @@
+"""The ``logbook`` command: argument parsing and dispatch, nothing else.
+
+Kept light on purpose: ``logbook --version`` and ``--help`` import only the
+standard library. Each command's work lives in :mod:`tui.commands`, loaded
+when that command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from tui import __version__
+
+KINDS = ("handoff", "incident", "decision", "note")
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_NOT_FOUND = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1 ("invalid"); 2 is kept for "not found"."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_REFUSED, f"{self.prog}: error: {message}\n")
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("where")
+    group.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="the store file (default: $LOGBOOK_DB, else the user data dir)",
+    )
+    group.add_argument(
+        "--project",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="the project directory (default: the git top level of the working directory)",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="machine-readable output on stdout (messages go to stderr)",
+    )
+    return common
+
+
+def _add_entry_parsers(add: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    def entry_parser(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = add.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.add_argument(
+            "--tag", "-t", action="append", default=[], metavar="TAG", help="a tag (repeatable)"
+        )
+        sub.add_argument(
+            "--allow-duplicate",
+            action="store_true",
+            help="save even when a nearly identical entry was made within 24 hours",
+        )
+        sub.add_argument(
+            "--supersedes", metavar="ID", help="this entry follows up (and supersedes) entry ID"
+        )
+        sub.set_defaults(kind=name)
+        return sub
+
+    handoff = entry_parser("handoff", "something done and verified")
+    handoff.add_argument("--what", help="what changed (required)")
+    handoff.add_argument("--why", help="why it was changed")
+    handoff.add_argument(
+        "--verify", metavar="CMD", help="the exact command that verifies it (required)"
+    )
+    handoff.add_argument("--expected", help="what that command prints (required)")
+    handoff.add_argument("--now", help="the state things are in now")
+    handoff.add_argument("--next", help="the next step")
+
+    incident = entry_parser("incident", "something broke")
+    incident.add_argument("--symptom", help="what was seen (required)")
+    incident.add_argument("--cause", help='the root cause (required; "unknown" while open)')
+    incident.add_argument("--fix", help="the fix or mitigation (required unless --status open)")
+    incident.add_argument("--verify", metavar="CMD", help="the command that shows it is fixed")
+    incident.add_argument("--expected", help="what that command prints")
+    incident.add_argument("--severity", help="SEV1 (worst) .. SEV4; P1-P4 accepted")
+    incident.add_argument("--status", help="open, mitigated or resolved")
+
+    decision = entry_parser("decision", "a decision and its reasons")
+    decision.add_argument("--decision", help="what was decided (required)")
+    decision.add_argument("--why", help="the reasons")
+    decision.add_argument("--consequences", help="what follows from it")
+
+    note = entry_parser("note", "a plain note")
+    note.add_argument("text", nargs="?", help="the note (required)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(
+        prog="logbook",
+        description=(
+            "A terminal logbook of what worked (handoffs) and what broke (incidents), "
+            "kept in SQLite and mirrored to HANDOFF.md / INCIDENTS.md. "
+            "Run with no command to open the TUI."
+        ),
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"logbook {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    add = commands.add_parser(
+        "add", parents=[common], help="add an entry", description="Add an entry."
+    )
+    add_kinds = add.add_subparsers(dest="kind", metavar="KIND", required=True, parser_class=_Parser)
+    _add_entry_parsers(add_kinds, common)
+
+    listing = commands.add_parser(
+        "list",
+        parents=[common],
+        help="list entries, newest first",
+        description="List entries, newest first.",
+    )
+    listing.add_argument("--kind", "-k", choices=KINDS)
+    listing.add_argument("--limit", "-n", type=int, default=20)
+
+    show = commands.add_parser(
+        "show",
+        parents=[common],
+        help="show one entry in full",
+        description="Show one entry in full.",
+    )
+    show.add_argument("id", help="the entry id or a unique prefix of it")
+
+    search = commands.add_parser(
+        "search",
+        parents=[common],
+        help="full-text search, best matches first",
+        description="Full-text search over every field, best matches first.",
+    )
+    search.add_argument("query", nargs="+")
+    search.add_argument("--kind", "-k", choices=KINDS)
+    search.add_argument("--limit", "-n", type=int, default=20)
+
+    incident = commands.add_parser(
+        "incident",
+        parents=[common],
+        help="change an incident (a new event; the entry is never edited)",
+        description="Record a change to an incident as a new, mirrored event.",
+    )
+    incident.add_argument("id", help="the incident id or a unique prefix of it")
+    incident_actions = incident.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    status = incident_actions.add_parser(
+        "status", parents=[common], help="set the status: open, mitigated, resolved"
+    )
+    status.add_argument("status", help="open, mitigated or resolved")
+    status.add_argument("--note", default="", help="what changed (the cause, if it was unknown)")
+
+    export = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write the project's entries out",
+        description="Write every entry of the project out (jsonl: one JSON object per line).",
+    )
+    export.add_argument("--format", choices=("jsonl",), default="jsonl")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    importing = commands.add_parser(
+        "import",
+        parents=[common],
+        help="load entries from files",
+        description=(
+            "Load entries exported with `logbook export --format jsonl` (idempotent by id)."
+        ),
+    )
+    importing.add_argument("files", nargs="+", metavar="FILE")
+
+    mirror = commands.add_parser(
+        "mirror",
+        parents=[common],
+        help="compare or repair HANDOFF.md / INCIDENTS.md",
+        description=(
+            "Compare the mirror files with the store (check) or append what is missing (repair)."
+        ),
+    )
+    mirror.add_argument("action", choices=("check", "repair"))
+
+    commands.add_parser(
+        "tui",
+        parents=[common],
+        help="open the TUI (the same as no command)",
+        description="Open the TUI.",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from tui.commands import run
+
+    try:
+        return run(args, parser)
+    except BrokenPipeError:
+        # The reader went away (`logbook list | head`): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,501 @@
+"""What each ``logbook`` command does: thin glue between arguments and the store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TextIO
+
+from storage.clock import format_local
+from storage.errors import AmbiguousId, DuplicateEntry, NotFound, Refused
+from storage.kinds import FIELDS, Kind, field_names
+from storage.records import Entry
+from storage.schema import SchemaTooNew
+from storage.store import NewEntry, Store
+from tui import messages
+from tui.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED
+from tui.terminal import Style, one_line, plain_marks, printable
+
+
+class Context:
+    """The resolved options every command shares: store, project, output mode."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+        self.args = args
+        self.json: bool = getattr(args, "json", False)
+        self.out = out
+        self.err = err
+        self.style = Style(out)
+
+    @cached_property
+    def db_path(self) -> Path | None:
+        db = getattr(self.args, "db", None)
+        return Path(db).expanduser() if db else None
+
+    @cached_property
+    def project(self) -> str:
+        from storage.project import find_project_root
+
+        given = getattr(self.args, "project", None)
+        if given:
+            return str(Path(given).expanduser().resolve())
+        return str(find_project_root())
+
+    @cached_property
+    def store(self) -> Store:
+        return Store.open(self.db_path)
+
+    def emit(self, data: Any) -> None:
+        json.dump(data, self.out, ensure_ascii=False, indent=None)
+        self.out.write("\n")
+
+    def say(self, text: str) -> None:
+        """A message for the person: stdout normally, stderr when stdout is JSON."""
+        print(printable(text) if not self.json else text, file=self.err if self.json else self.out)
+
+    def warn(self, text: str) -> None:
+        print(text, file=self.err)
+
+    def when(self, entry: Entry) -> str:
+        return format_local(entry.created_at, self.store.zone)
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    ctx = Context(args, sys.stdout, sys.stderr)
+    handlers: dict[str | None, Callable[[Context], int]] = {
+        None: cmd_tui,
+        "tui": cmd_tui,
+        "add": cmd_add,
+        "list": cmd_list,
+        "show": cmd_show,
+        "search": cmd_search,
+        "incident": cmd_incident,
+        "export": cmd_export,
+        "import": cmd_import,
+        "mirror": cmd_mirror,
+    }
+    try:
+        return handlers[args.command](ctx)
+    except DuplicateEntry as error:
+        return _refuse(ctx, error.problems, duplicate=error)
+    except Refused as error:
+        return _refuse(ctx, error.problems)
+    except AmbiguousId as error:
+        ctx.warn(
+            messages.AMBIGUOUS.format(prefix=error.prefix, candidates=", ".join(error.candidates))
+        )
+        if ctx.json:
+            ctx.emit({"ok": False, "error": "ambiguous", "candidates": error.candidates})
+        return EXIT_REFUSED
+    except NotFound as error:
+        ctx.warn(messages.NOT_FOUND.format(id=str(error)))
+        if ctx.json:
+            ctx.emit({"ok": False, "error": "not_found", "id": str(error)})
+        return EXIT_NOT_FOUND
+    except SchemaTooNew as error:
+        ctx.warn(str(error))
+        return EXIT_REFUSED
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            ctx.warn(messages.STORE_LOCKED)
+            return EXIT_REFUSED
+        raise
+    except KeyboardInterrupt:
+        ctx.warn(messages.INTERRUPTED)
+        return EXIT_REFUSED
+    finally:
+        if "store" in ctx.__dict__:
+            ctx.store.close()
+
+
+def _refuse(ctx: Context, problems: list[Any], duplicate: DuplicateEntry | None = None) -> int:
+    if duplicate is not None:
+        ctx.warn(
+            messages.duplicate(
+                duplicate.existing, ctx.when(duplicate.existing), duplicate.similarity
+            )
+        )
+    else:
+        ctx.warn(messages.refused(problems))
+    if ctx.json:
+        data: dict[str, Any] = {
+            "ok": False,
+            "error": "duplicate" if duplicate else "refused",
+            "problems": [{"field": p.field, "message": p.message} for p in problems],
+        }
+        if duplicate is not None:
+            data["duplicate_of"] = duplicate.existing.to_dict()
+        ctx.emit(data)
+    return EXIT_REFUSED
+
+
+# -- the TUI ------------------------------------------------------------------
+
+
+def cmd_tui(ctx: Context) -> int:
+    # The TUI lands in its own change; until then the bare command shows the help.
+    from tui.cli import build_parser
+
+    build_parser().print_help(ctx.out)
+    return EXIT_OK
+
+
+# -- adding -------------------------------------------------------------------
+
+
+def cmd_add(ctx: Context) -> int:
+    kind = Kind(ctx.args.kind)
+    fields = {name: getattr(ctx.args, name, None) for name in field_names(kind)}
+    if _interactive(ctx) and _missing(kind, fields):
+        fields = _ask_missing(ctx, kind, fields)
+    from storage.project import git_context
+
+    result = ctx.store.add(
+        ctx.project,
+        kind,
+        fields,
+        tags=ctx.args.tag,
+        source="cli",
+        allow_duplicate=ctx.args.allow_duplicate,
+        supersedes=ctx.args.supersedes,
+        context=git_context(Path(ctx.project)),
+    )
+    if ctx.json:
+        ctx.emit({"ok": True, "entry": result.entry.to_dict(), "mirror": _mirror_json(result)})
+    if result.mirror_error:
+        ctx.warn(messages.saved(result))
+    elif not ctx.json:
+        ctx.say(messages.saved(result))
+    return EXIT_OK
+
+
+def _mirror_json(result: Any) -> dict[str, Any]:
+    return {
+        "file": str(result.mirror_file),
+        "written": result.mirror_error is None,
+        "error": result.mirror_error,
+    }
+
+
+def _interactive(ctx: Context) -> bool:
+    return not ctx.json and sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _missing(kind: Kind, fields: dict[str, str | None]) -> list[str]:
+    return [s.name for s in FIELDS[kind] if s.required and not (fields.get(s.name) or "").strip()]
+
+
+def _ask_missing(ctx: Context, kind: Kind, fields: dict[str, str | None]) -> dict[str, str | None]:
+    """Ask for each missing required field in turn, re-asking when an answer breaks a rule."""
+    from storage.validation import find_forbidden_char, find_placeholder
+
+    ctx.say(messages.PROMPT_INTRO)
+    for spec in FIELDS[kind]:
+        if spec.name not in _missing(kind, fields):
+            continue
+        optional = kind is Kind.INCIDENT and spec.name == "fix"
+        while True:
+            hint = " (may stay empty while the incident is open)" if optional else ""
+            answer = input(f"{spec.label} — {spec.help}{hint}: ").strip()
+            problem = (
+                find_forbidden_char(answer) and f"contains {find_forbidden_char(answer)}"
+            ) or (
+                find_placeholder(answer)
+                and f"still holds the placeholder {find_placeholder(answer)!r}"
+            )
+            if problem:
+                ctx.warn(f"  {spec.label} {problem}; try again.")
+            elif answer or optional:
+                fields[spec.name] = answer
+                break
+            else:
+                ctx.warn(f"  {spec.label} is required.")
+    return fields
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def _row(ctx: Context, entry: Entry, summary: str | None = None) -> str:
+    style = ctx.style
+    marks = ""
+    if entry.kind is Kind.INCIDENT:
+        bits = [b for b in (entry.severity, entry.status) if b]
+        colour = (
+            style.red
+            if entry.status == "open"
+            else style.yellow
+            if entry.status == "mitigated"
+            else style.green
+        )
+        marks = colour(f"[{', '.join(bits)}]") + " "
+    tags = style.dim(" #" + " #".join(entry.tags)) if entry.tags else ""
+    text = summary if summary is not None else printable(one_line(entry.summary, 100))
+    return (
+        f"{style.bold(entry.short_id)}  {style.dim(ctx.when(entry))}  "
+        f"{entry.kind.value:<8}  {marks}{text}{tags}"
+    )
+
+
+def cmd_list(ctx: Context) -> int:
+    kind = Kind(ctx.args.kind) if ctx.args.kind else None
+    entries = ctx.store.entries(ctx.project, kind=kind, limit=max(0, ctx.args.limit))
+    if ctx.json:
+        ctx.emit([entry.to_dict() for entry in entries])
+        return EXIT_OK
+    if not entries:
+        ctx.say(messages.NO_ENTRIES.format(project=ctx.project))
+    for entry in entries:
+        print(_row(ctx, entry), file=ctx.out)
+    return EXIT_OK
+
+
+def cmd_show(ctx: Context) -> int:
+    entry = ctx.store.get(ctx.args.id, ctx.project)
+    events = ctx.store.events(entry.id)
+    followups = ctx.store.followups(entry.id)
+    if ctx.json:
+        ctx.emit(
+            {
+                **entry.to_dict(),
+                "events": [event.to_dict() for event in events],
+                "followups": [f.id for f in followups],
+            }
+        )
+        return EXIT_OK
+    style = ctx.style
+    print(_row(ctx, entry), file=ctx.out)
+    print(
+        style.dim(
+            f"id {entry.id} · {entry.author or '?'} · branch {entry.branch or '-'} · "
+            f"commit {(entry.commit or '-')[:12]} · via {entry.source}"
+        ),
+        file=ctx.out,
+    )
+    from storage.mirror import mirror_file_for
+
+    print(
+        style.dim(f"mirrored in {Path(entry.project) / mirror_file_for(entry.kind)}"), file=ctx.out
+    )
+    for spec in FIELDS[entry.kind]:
+        value = entry.fields.get(spec.name)
+        if value:
+            print(
+                f"\n{style.bold(spec.label)}:\n  " + printable(value).replace("\n", "\n  "),
+                file=ctx.out,
+            )
+    if entry.supersedes:
+        print(f"\nFollows up {entry.supersedes[:8]}.", file=ctx.out)
+    for followup in followups:
+        print(f"\nSuperseded by {followup.short_id}: {printable(followup.summary)}", file=ctx.out)
+    if events:
+        print(f"\n{style.bold('Events')}:", file=ctx.out)
+        for event in events:
+            detail = ", ".join(f"{k}={v}" for k, v in event.data.items() if v)
+            when = format_local(event.created_at, ctx.store.zone)
+            print(
+                f"  {when}  {event.type}  {printable(detail)}",
+                file=ctx.out,
+            )
+    return EXIT_OK
+
+
+def cmd_search(ctx: Context) -> int:
+    kind = Kind(ctx.args.kind) if ctx.args.kind else None
+    query = " ".join(ctx.args.query)
+    hits = ctx.store.search(ctx.project, query, kind=kind, limit=max(0, ctx.args.limit))
+    if ctx.json:
+        ctx.emit(
+            [
+                {
+                    **hit.entry.to_dict(),
+                    "rank": hit.rank,
+                    "match": plain_marks(hit.snippet_marked),
+                }
+                for hit in hits
+            ]
+        )
+        return EXIT_OK
+    if not hits:
+        ctx.say(messages.NO_MATCHES.format(query=query))
+    for hit in hits:
+        print(_row(ctx, hit.entry, ctx.style.marked(hit.summary_marked)), file=ctx.out)
+        snippet = " ".join(hit.snippet_marked.split())
+        if snippet and snippet != " ".join(hit.summary_marked.split()):
+            print("    " + ctx.style.marked(snippet), file=ctx.out)
+    return EXIT_OK
+
+
+# -- incidents ----------------------------------------------------------------
+
+
+def cmd_incident(ctx: Context) -> int:
+    from storage.project import git_context
+
+    entry = ctx.store.get(ctx.args.id, ctx.project)
+    result = ctx.store.set_status(
+        entry.id, ctx.args.status, note=ctx.args.note, context=git_context(Path(ctx.project))
+    )
+    if ctx.json:
+        ctx.emit(
+            {
+                "ok": True,
+                "entry": result.entry.to_dict(),
+                "event": result.event.to_dict() if result.event else None,
+                "mirror": _mirror_json(result),
+            }
+        )
+    else:
+        ctx.say(messages.status_changed(result))
+    return EXIT_OK
+
+
+# -- export / import ----------------------------------------------------------
+
+
+def cmd_export(ctx: Context) -> int:
+    store = ctx.store
+
+    def lines() -> Iterator[str]:
+        for entry in store.iter_entries(ctx.project):
+            record = entry.to_dict()
+            record["events"] = [event.to_dict() for event in store.events(entry.id)]
+            yield json.dumps(record, ensure_ascii=False) + "\n"
+
+    count = 0
+    if ctx.args.output:
+        target = Path(ctx.args.output)
+        tmp = target.with_name(f".{target.name}.tmp")
+        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
+            for line in lines():
+                handle.write(line)
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(target)
+        ctx.warn(messages.EXPORTED.format(count=count, target=target))
+    else:
+        for line in lines():
+            ctx.out.write(line)
+            count += 1
+    return EXIT_OK
+
+
+def cmd_import(ctx: Context) -> int:
+    from datetime import datetime
+
+    items: list[NewEntry] = []
+    bad: list[str] = []
+    for name in ctx.args.files:
+        path = Path(name)
+        if not path.is_file():
+            raise NotFound(name)
+        with path.open(encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                    kind = Kind(record["kind"])
+                    items.append(
+                        NewEntry(
+                            kind=kind,
+                            fields={n: record.get(n) for n in field_names(kind)},
+                            tags=record.get("tags") or (),
+                            created_at=datetime.fromisoformat(
+                                record["created_at"].replace("Z", "+00:00")
+                            ),
+                            id=record["id"],
+                            author=record.get("author"),
+                            branch=record.get("branch"),
+                            commit=record.get("commit"),
+                            supersedes=record.get("supersedes"),
+                            raw=record.get("raw"),
+                        )
+                    )
+                except (ValueError, KeyError, TypeError, AttributeError) as error:
+                    bad.append(f"{path}:{number}: not a logbook entry ({error})")
+    result = ctx.store.add_many(ctx.project, items, source="import")
+    for message in bad:
+        ctx.warn(message)
+    for position, problems in result.refused:
+        ctx.warn(f"entry {position}: " + "; ".join(str(p) for p in problems))
+    for error in result.mirror_errors:
+        ctx.warn(error)
+    summary = messages.IMPORT_DONE.format(
+        added=len(result.added), skipped=len(result.skipped), refused=len(result.refused) + len(bad)
+    )
+    if ctx.json:
+        ctx.emit(
+            {
+                "ok": not (bad or result.refused),
+                "added": len(result.added),
+                "skipped": len(result.skipped),
+                "refused": len(result.refused) + len(bad),
+            }
+        )
+        ctx.warn(summary)
+    else:
+        ctx.say(summary)
+    return EXIT_REFUSED if bad or result.refused else EXIT_OK
+
+
+# -- the mirror ---------------------------------------------------------------
+
+
+def cmd_mirror(ctx: Context) -> int:
+    store = ctx.store
+    if ctx.args.action == "repair":
+        before = store.mirror_check(ctx.project)
+        results = store.mirror_repair(ctx.project)
+        errors = [r.error for r in results if r.error]
+        counts = {Path(r.file).name: r.written for r in results}
+        if ctx.json:
+            ctx.emit({"ok": not errors, "appended": counts, "errors": errors})
+        else:
+            for name, written in counts.items():
+                if written:
+                    ctx.say(messages.MIRROR_REPAIRED.format(file=name, count=written))
+            if not any(counts.values()):
+                ctx.say(messages.MIRROR_NOTHING_TO_REPAIR)
+        for report in before:
+            for problem in report.problems:
+                ctx.warn(f"{Path(report.file).name}: {problem} ({messages.LEFT_AS_IS})")
+        for error in errors:
+            ctx.warn(error)
+        return EXIT_REFUSED if errors else EXIT_OK
+    reports = store.mirror_check(ctx.project)
+    if ctx.json:
+        ctx.emit(
+            [
+                {
+                    "file": r.file,
+                    "clean": r.clean,
+                    "present": r.present,
+                    "missing": [e.id for e in r.missing],
+                    "pending": r.pending,
+                    "problems": r.problems,
+                }
+                for r in reports
+            ]
+        )
+    else:
+        for report in reports:
+            name = Path(report.file).name
+            if report.clean:
+                ctx.say(messages.MIRROR_CLEAN.format(file=name, count=report.present))
+                continue
+            for entry in report.missing:
+                summary = one_line(entry.summary, 70)
+                ctx.say(f"{name}: missing {entry.short_id} {ctx.when(entry)} {summary}")
+            for item in report.pending:
+                ctx.say(f"{name}: pending {item}")
+            for problem in report.problems:
+                ctx.say(f"{name}: {problem}")
+    return EXIT_OK if all(r.clean for r in reports) else EXIT_REFUSED
