@@ -28,6 +28,7 @@ screenshots: install
 	$(BIN)/python -m tui.screenshots screenshots
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -3,7 +3,7 @@
 An entry and its mirror line are committed to the store in one transaction
 (the line as a ``pending`` outbox row). Flushing then, under the mirror file's
 lock: marks the rows ``writing`` with the offset they go to, appends and
-fsyncs, and marks them ``done``. A crash between those steps leaves ``writing``
+fsyncs, and deletes them (done). A crash between those steps leaves ``writing``
 rows, which the next flush (any process, while holding the lock, so nobody is
 mid-write) settles by looking at the bytes past the recorded offset: lines
 that made it are kept, a torn last line of ours is cut off, the rest is
@@ -102,11 +102,8 @@ def _mark(connection: sqlite3.Connection, seqs: list[int], state: str, offset: i
     for start in range(0, len(seqs), 500):
         chunk = seqs[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        if state == "done":
-            connection.execute(
-                f"UPDATE mirror_outbox SET state = 'done', error = NULL WHERE seq IN ({marks})",
-                chunk,
-            )
+        if state == "done":  # on disk: the row has served its purpose
+            connection.execute(f"DELETE FROM mirror_outbox WHERE seq IN ({marks})", chunk)
         else:
             connection.execute(
                 f"UPDATE mirror_outbox SET state = ?, file_offset = ? WHERE seq IN ({marks})",

@@ -7,7 +7,6 @@ Pure functions over plain strings: no database, no files. The store calls
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -113,31 +112,36 @@ def find_placeholder(value: str) -> str | None:
     return None
 
 
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+)
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
+    + _NONCHARACTERS
+    + "]"
+)
+
+
 def find_forbidden_char(value: str) -> str | None:
     """Describe the first character no entry may hold, or None."""
-    for index, char in enumerate(value):
-        if char in "\n\t":
-            continue
-        code = ord(char)
-        if char == "\x00":
-            return f"a NUL byte at position {index + 1}"
-        if char == "\x1b":
-            return f"a terminal escape sequence (ESC) at position {index + 1}"
-        if code < 0x20 or 0x7F <= code <= 0x9F:
-            return f"the control character U+{code:04X} at position {index + 1}"
-        if char in _BIDI_CONTROLS:
-            return f"the bidirectional override U+{code:04X} at position {index + 1}"
-        if char == "\ufeff":
-            return f"a byte-order mark (U+FEFF) at position {index + 1}"
-        if 0xD800 <= code <= 0xDFFF:
-            return f"an unpaired surrogate U+{code:04X} at position {index + 1}"
-        if (
-            unicodedata.category(char) == "Cn"
-            and code >= 0xFDD0
-            and (code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE)
-        ):
-            return f"the non-character U+{code:04X} at position {index + 1}"
-    return None
+    match = _FORBIDDEN.search(value)
+    if match is None:
+        return None
+    char, where = match.group(), f"at position {match.start() + 1}"
+    code = ord(char)
+    if char == "\x00":
+        return f"a NUL byte {where}"
+    if char == "\x1b":
+        return f"a terminal escape sequence (ESC) {where}"
+    if code <= 0x9F:
+        return f"the control character U+{code:04X} {where}"
+    if char in _BIDI_CONTROLS:
+        return f"the bidirectional override U+{code:04X} {where}"
+    if char == "\ufeff":
+        return f"a byte-order mark (U+FEFF) {where}"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"an unpaired surrogate U+{code:04X} {where}"
+    return f"the non-character U+{code:04X} {where}"
 
 
 def normalize_text(value: str) -> str:

@@ -55,30 +55,42 @@ def test_read_only_mirror_is_reported_not_lost(store: Store, project: Path) -> N
     assert path.read_text() == "# mine\n"
 
 
+def pretend_crashed_while_writing(db_path: Path, project: Path, entry_id: str, offset: int) -> None:
+    """Put back the outbox row a writer killed between its append and its bookkeeping leaves."""
+    line = next(
+        text for text in (project / "HANDOFF.md").read_text().splitlines() if entry_id in text
+    )
+    with sqlite3.connect(db_path) as connection:
+        connection.execute(
+            "INSERT INTO mirror_outbox (project, file, item_id, line, state, file_offset, created_at)"
+            " VALUES (?, 'HANDOFF.md', ?, ?, 'writing', ?, '2025-12-13T20:49:00.000000Z')",
+            (str(project), entry_id, line, offset),
+        )
+
+
 def test_crash_after_append_before_done_is_not_written_twice(
     store: Store, project: Path, db_path: Path
 ) -> None:
+    path = project / "HANDOFF.md"
+    path.write_text("# mine\n")
     saved = store.add(str(project), Kind.HANDOFF, HANDOFF)
-    # Pretend the process died after fsync but before marking the row done.
-    with sqlite3.connect(db_path) as connection:
-        connection.execute("UPDATE mirror_outbox SET state = 'writing', file_offset = 0")
+    pretend_crashed_while_writing(db_path, project, saved.entry.id, len("# mine\n"))
     store.flush_mirror(str(project))
-    assert (project / "HANDOFF.md").read_text().count(saved.entry.id) == 1
-    assert outbox_states(db_path) == [(saved.entry.id, "done")]
+    assert path.read_text().count(saved.entry.id) == 1
+    assert outbox_states(db_path) == []
 
 
 def test_torn_append_is_cut_back_and_rewritten(store: Store, project: Path, db_path: Path) -> None:
     path = project / "HANDOFF.md"
     path.write_text("# mine\n- teammate line\n")
     offset = path.stat().st_size
-    store.add(str(project), Kind.HANDOFF, HANDOFF)
+    saved = store.add(str(project), Kind.HANDOFF, HANDOFF)
     full = path.read_bytes()
-    # Pretend the process died half-way through writing its line.
-    path.write_bytes(full[: offset + 25])
-    with sqlite3.connect(db_path) as connection:
-        connection.execute("UPDATE mirror_outbox SET state = 'writing', file_offset = ?", (offset,))
+    pretend_crashed_while_writing(db_path, project, saved.entry.id, offset)
+    path.write_bytes(full[: offset + 25])  # the writer died half-way through its line
     store.flush_mirror(str(project))
     assert path.read_bytes() == full
+    assert outbox_states(db_path) == []
 
 
 def test_deleted_project_directory_keeps_the_entry(store: Store, tmp_path: Path) -> None:
