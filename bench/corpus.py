@@ -66,9 +66,7 @@ COMMANDS = (
 )
 
 
-def entries(
-    count: int, *, seed: int = 7, start: datetime | None = None
-) -> Iterator[dict[str, object]]:
+def entries(count: int, *, seed: int = 7, start: datetime | None = None) -> Iterator[dict[str, object]]:
     """``count`` entries as `logbook export --format jsonl` writes them, oldest first."""
     rng = random.Random(seed)
     moment = start or datetime(2024, 1, 1, 9, 0, tzinfo=UTC)

@@ -23,7 +23,8 @@ def to_db(moment: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    return datetime.strptime(text, _DB_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat is C and reads the trailing Z; strptime is ~10x slower per row.
+    return datetime.fromisoformat(text)
 
 
 def parse_zone(name: str) -> tzinfo:

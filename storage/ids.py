@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 
 ID_HEX_DIGITS = 16
 
 
 def new_id() -> str:
-    return secrets.token_hex(ID_HEX_DIGITS // 2)
+    # What secrets.token_hex does, without importing secrets (4 ms at startup).
+    return os.urandom(ID_HEX_DIGITS // 2).hex()

@@ -76,9 +76,7 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
     Kind.NOTE: (FieldSpec("text", "Text", required=True, multiline=True, help="the note"),),
 }
 
-TEXT_FIELDS: tuple[str, ...] = tuple(
-    dict.fromkeys(spec.name for specs in FIELDS.values() for spec in specs)
-)
+TEXT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(spec.name for specs in FIELDS.values() for spec in specs))
 """Every field name of every kind, in first-seen order (the store's columns)."""
 
 ENUM_FIELDS = frozenset({"severity", "status"})

@@ -90,9 +90,7 @@ def _locked(path: Path) -> Iterator[int]:
     """Open ``path`` for appending (creating it) and hold an exclusive lock on it."""
     while True:
         try:
-            fd = os.open(
-                path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644
-            )
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644)
         except IsADirectoryError as error:
             raise MirrorWriteError(errno.EISDIR, f"{path} is a directory, not a file") from error
         except OSError as error:
@@ -211,9 +209,7 @@ class Appender:
         except OSError as error:
             with suppress(OSError):
                 self.truncate(offset)
-            raise MirrorWriteError(
-                error.errno, f"cannot write {self.path}: {error.strerror}"
-            ) from error
+            raise MirrorWriteError(error.errno, f"cannot write {self.path}: {error.strerror}") from error
         if offset == 0:
             _fsync_dir(self.path.parent)
 
@@ -258,9 +254,7 @@ def scan(path: Path) -> MirrorScan:
             result.anchors[match.group("id")] += 1
     doubled = sorted(entry_id for entry_id, count in result.anchors.items() if count > 1)
     if doubled:
-        result.problems.append(
-            f"{len(doubled)} entries appear more than once: {', '.join(doubled[:5])}"
-        )
+        result.problems.append(f"{len(doubled)} entries appear more than once: {', '.join(doubled[:5])}")
     return result
 
 

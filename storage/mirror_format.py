@@ -97,9 +97,7 @@ def render_body(kind: Kind, fields: dict[str, str], status: str | None = None) -
         if fields.get("why"):
             pieces.append(f"Why: {part('why')}")
         pieces.append(_verification("Verify", part("verify"), part("expected")))
-        pieces += [
-            f"{label}: {part(name)}" for name, label in _HANDOFF_LABELS[1:] if fields.get(name)
-        ]
+        pieces += [f"{label}: {part(name)}" for name, label in _HANDOFF_LABELS[1:] if fields.get(name)]
     elif kind is Kind.INCIDENT:
         marks = [m for m in (fields.get("severity"), status or fields.get("status")) if m]
         head = f"[{', '.join(marks)}] " if marks else ""
@@ -172,9 +170,7 @@ def render_event_line(
     detail = " ".join(str(v) for k, v in data.items() if k in ("note", "text") and v)
     if detail:
         text += SEP + condense(detail)[0]
-    return (
-        f"- {format_local(created_at, zone)}{SEP}{text} <!-- logbook:{event_id} of:{entry.id} -->"
-    )
+    return f"- {format_local(created_at, zone)}{SEP}{text} <!-- logbook:{event_id} of:{entry.id} -->"
 
 
 def _pack(data: dict[str, object]) -> str:

@@ -36,13 +36,10 @@ def pending_count(connection: sqlite3.Connection, project: str, file: str | None
     return int(connection.execute(sql, args).fetchone()[0])
 
 
-def pending_errors(
-    connection: sqlite3.Connection, project: str
-) -> list[tuple[str, str, str | None]]:
+def pending_errors(connection: sqlite3.Connection, project: str) -> list[tuple[str, str, str | None]]:
     """(file, item id, last error) of every line not yet on disk."""
     return connection.execute(
-        "SELECT file, item_id, error FROM mirror_outbox WHERE project = ? AND state != 'done'"
-        " ORDER BY seq",
+        "SELECT file, item_id, error FROM mirror_outbox WHERE project = ? AND state != 'done' ORDER BY seq",
         (project,),
     ).fetchall()
 

@@ -5,17 +5,11 @@ from __future__ import annotations
 import getpass
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
+from storage.records import GitContext
+
 _GIT_TIMEOUT = 5
-
-
-@dataclass(frozen=True)
-class GitContext:
-    branch: str | None = None
-    commit: str | None = None
-    author: str | None = None
 
 
 def _git(cwd: Path, *args: str) -> str | None:

@@ -12,6 +12,15 @@ SHORT_ID_CHARS = 8
 
 
 @dataclass(frozen=True)
+class GitContext:
+    """Where an entry was written: branch, commit, and who to credit."""
+
+    branch: str | None = None
+    commit: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
 class Entry:
     id: str
     project: str
@@ -103,14 +112,6 @@ class Draft:
     fields: dict[str, str]
     updated_at: datetime
     supersedes: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    """One screenful of entries and the key to ask for the next one."""
-
-    entries: list[Entry]
-    next_key: tuple[str, int] | None
 
 
 @dataclass(frozen=True)

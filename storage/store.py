@@ -6,6 +6,9 @@ Its methods take and return plain objects (:mod:`storage.records`).
 Reads use sqlite3 directly (one connection per thread), so listing and
 searching never wait on importing SQLAlchemy. Writes of entries, events and
 drafts go through SQLModel sessions (:mod:`storage.orm`), loaded on first use.
+For the same reason the write side's helpers (validation, the mirror, ids)
+are imported inside the methods that write: the TUI's first frame needs only
+the read side, and it is drawn while these would still be loading.
 """
 
 from __future__ import annotations
@@ -20,17 +23,12 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storage import outbox
-from storage.clock import from_db, to_db, user_zone, utc_now
+from storage.clock import to_db, user_zone, utc_now
 from storage.db import connect, default_db_path, enable_wal
 from storage.errors import AmbiguousId, DuplicateEntry, NotFound, Refused
 from storage.fts import MARK_END, MARK_START, fts_query
-from storage.ids import new_id
 from storage.kinds import Kind, Status, normalize_status
-from storage.mirror import MIRROR_FILES, mirror_file_for, scan
-from storage.mirror_format import condense, render_event_line, render_line
-from storage.project import GitContext
-from storage.records import Draft, Entry, Event, MirrorDrift, SearchHit
+from storage.records import Draft, Entry, Event, GitContext, MirrorDrift, SearchHit
 from storage.rows import (
     DRAFT_SELECT,
     ENTRY_SELECT,
@@ -41,14 +39,14 @@ from storage.rows import (
     event_from_row,
 )
 from storage.schema import upgrade
-from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, key_text, similarity
-from storage.validation import Problem, clean_fields, clean_tags
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from storage.outbox import FlushResult
+    from storage.validation import Problem
+
 DUPLICATE_WINDOW = timedelta(hours=24)
-_FUZZY_CANDIDATES = 200
 _BULK_CHUNK = 2000
 SEARCH_WINDOW = 5000
 
@@ -91,15 +89,11 @@ class BulkResult:
     mirror_errors: list[str]
 
 
-def summarize(kind: Kind, fields: Mapping[str, str]) -> str:
-    """The one line shown in lists: a handoff's what, an incident's symptom..."""
-    main = {
-        Kind.HANDOFF: "what",
-        Kind.INCIDENT: "symptom",
-        Kind.DECISION: "decision",
-        Kind.NOTE: "text",
-    }[kind]
-    return condense(fields.get(main, ""), 160)[0]
+def _writing() -> Any:
+    """The write side's helpers, loaded on the first write (see the module docstring)."""
+    from storage import writing
+
+    return writing
 
 
 class Store:
@@ -203,8 +197,7 @@ class Store:
         where, args = self._where(project, kind)
         order = "ASC" if oldest_first else "DESC"
         rows = self._read().execute(
-            f"{ENTRY_SELECT} WHERE {where} ORDER BY e.created_at {order}, e.seq {order}"
-            " LIMIT ? OFFSET ?",
+            f"{ENTRY_SELECT} WHERE {where} ORDER BY e.created_at {order}, e.seq {order} LIMIT ? OFFSET ?",
             (*args, limit, offset),
         )
         return [entry_from_row(row) for row in rows]
@@ -301,8 +294,7 @@ class Store:
         entries = {
             row[-1]: entry_from_row(row)
             for row in connection.execute(
-                f"{ENTRY_SELECT.replace(' FROM entry e', ', e.seq FROM entry e')}"
-                f" WHERE e.seq IN ({marks})",
+                f"{ENTRY_SELECT.replace(' FROM entry e', ', e.seq FROM entry e')} WHERE e.seq IN ({marks})",
                 seqs,
             )
         }
@@ -321,9 +313,7 @@ class Store:
         return [event_from_row(row) for row in rows]
 
     def followups(self, entry_id: str) -> list[Entry]:
-        rows = self._read().execute(
-            f"{ENTRY_SELECT} WHERE e.supersedes = ? ORDER BY e.seq", (entry_id,)
-        )
+        rows = self._read().execute(f"{ENTRY_SELECT} WHERE e.supersedes = ? ORDER BY e.seq", (entry_id,))
         return [entry_from_row(row) for row in rows]
 
     # -- writes ----------------------------------------------------------
@@ -348,8 +338,9 @@ class Store:
         written does not lose the entry: it is stored, and the returned
         :class:`Saved` says why the line is still pending.
         """
-        cleaned, problems = clean_fields(kind, fields)
-        tag_list, tag_problems = clean_tags(list(tags))
+        w = _writing()
+        cleaned, problems = w.clean_fields(kind, fields)
+        tag_list, tag_problems = w.clean_tags(list(tags))
         problems += tag_problems
         if problems:
             raise Refused(problems)
@@ -357,113 +348,28 @@ class Store:
             supersedes = self.resolve_id(supersedes, project)
         context = context or GitContext()
         created = created_at or self.clock()
-        row = self._entry_row(
-            project, kind, cleaned, tag_list, created, source, context, supersedes, new_id()
-        )
+        row = w.entry_row(project, kind, cleaned, tag_list, created, source, context, supersedes, w.new_id())
         from storage.orm import EntryRow, OutboxRow
 
         with self._session() as session:
             if not allow_duplicate:
-                self._refuse_duplicate(project, kind, cleaned, created, supersedes)
+                duplicate = w.find_duplicate(
+                    self._read(), project, kind, cleaned, created, supersedes, DUPLICATE_WINDOW
+                )
+                if duplicate:
+                    raise DuplicateEntry(*duplicate)
             session.add(EntryRow(**row))
             session.add(OutboxRow(**self._outbox_row(row)))
         entry = self.get(row["id"])
         return self._flushed(entry)
 
     def _flushed(self, entry: Entry, event: Event | None = None) -> Saved:
-        file = mirror_file_for(entry.kind)
-        result = outbox.flush(self._read(), entry.project, file)
+        w = _writing()
+        result = w.outbox.flush(self._read(), entry.project, w.mirror_file_for(entry.kind))
         return Saved(entry, result.file, result.error, event)
 
-    def _entry_row(
-        self,
-        project: str,
-        kind: Kind,
-        fields: dict[str, str],
-        tags: Sequence[str],
-        created: datetime,
-        source: str,
-        context: GitContext,
-        supersedes: str | None,
-        entry_id: str,
-        raw: str | None = None,
-    ) -> dict[str, Any]:
-        return {
-            "id": entry_id,
-            "project": project,
-            "kind": kind.value,
-            "created_at": to_db(created),
-            "author": context.author,
-            "branch": context.branch,
-            "git_commit": context.commit,
-            "source": source,
-            "tags": " ".join(tags),
-            "summary": summarize(kind, fields),
-            "fingerprint": fingerprint(kind, fields),
-            "supersedes": supersedes,
-            "raw": raw,
-            **entry_columns(fields),
-        }
-
     def _outbox_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """The pending mirror line for an entry row, committed with it."""
-        kind = Kind(row["kind"])
-        line = render_line(
-            entry_id=row["id"],
-            kind=kind,
-            fields={k: v for k, v in entry_columns(row).items() if v is not None},
-            created_at=from_db(row["created_at"]),
-            zone=self.zone,
-            tags=tuple(row["tags"].split()),
-            supersedes=row["supersedes"],
-        )
-        return {
-            "project": row["project"],
-            "file": mirror_file_for(kind),
-            "item_id": row["id"],
-            "line": line,
-            "created_at": to_db(self.clock()),
-        }
-
-    def _refuse_duplicate(
-        self,
-        project: str,
-        kind: Kind,
-        fields: dict[str, str],
-        created: datetime,
-        supersedes: str | None,
-    ) -> None:
-        """Raise DuplicateEntry if a near-identical entry exists within 24 h.
-
-        Runs inside the write transaction, so the check and the insert are one
-        step for every other process. Exact matches (after normalising case,
-        punctuation and spacing) are found by index at any store size; fuzzy
-        matches are looked for among the latest entries of the window.
-        """
-        low, high = to_db(created - DUPLICATE_WINDOW), to_db(created + DUPLICATE_WINDOW)
-        base = (
-            f"{ENTRY_SELECT} WHERE e.project = ? AND e.kind = ? AND e.created_at BETWEEN ? AND ?"
-            " AND e.id IS NOT ?"
-        )
-        args = (project, kind.value, low, high, supersedes)
-        connection = self._read()
-        exact = connection.execute(
-            f"{base} AND e.fingerprint = ? LIMIT 1", (*args, fingerprint(kind, fields))
-        ).fetchone()
-        if exact:
-            raise DuplicateEntry(entry_from_row(exact), 1.0)
-        text = key_text(kind, fields)
-        rows = connection.execute(
-            f"{base} ORDER BY e.created_at DESC LIMIT {_FUZZY_CANDIDATES}", args
-        ).fetchall()
-        best: tuple[float, Entry] | None = None
-        for candidate_row in rows:
-            candidate = entry_from_row(candidate_row)
-            score = similarity(text, key_text(kind, candidate.fields))
-            if score >= NEAR_DUPLICATE_SCORE and (best is None or score > best[0]):
-                best = (score, candidate)
-        if best:
-            raise DuplicateEntry(best[1], best[0])
+        return _writing().outbox_row(row, self.zone, self.clock())
 
     def add_many(
         self,
@@ -505,20 +411,19 @@ class Store:
                     # a statement per few rows and was 3x slower on 100k entries.
                     db = session.connection()
                     db.execute(insert(EntryRow.__table__), fresh)
-                    db.execute(
-                        insert(OutboxRow.__table__), [self._outbox_row(row) for row in fresh]
-                    )
+                    db.execute(insert(OutboxRow.__table__), [self._outbox_row(row) for row in fresh])
                 added.extend(row["id"] for row in fresh)
             batch.clear()
 
+        w = _writing()
         for position, item in enumerate(items, start=1):
-            cleaned, problems = clean_fields(item.kind, item.fields)
-            tag_list, tag_problems = clean_tags(list(item.tags))
+            cleaned, problems = w.clean_fields(item.kind, item.fields)
+            tag_list, tag_problems = w.clean_tags(list(item.tags))
             if problems or tag_problems:
                 refused.append((position, problems + tag_problems))
                 continue
             batch.append(
-                self._entry_row(
+                w.entry_row(
                     project,
                     item.kind,
                     cleaned,
@@ -527,7 +432,7 @@ class Store:
                     source,
                     GitContext(item.branch, item.commit, item.author),
                     item.supersedes,
-                    item.id or new_id(),
+                    item.id or w.new_id(),
                     item.raw,
                 )
             )
@@ -547,11 +452,11 @@ class Store:
         context: GitContext | None = None,
     ) -> Saved:
         """Record an incident's new status as an event (stored and mirrored)."""
+        from storage.validation import Problem
+
         entry = self.get(entry_id)
         if entry.kind is not Kind.INCIDENT:
-            raise Refused(
-                [Problem("status", f"entry {entry.short_id} is a {entry.kind}, not an incident")]
-            )
+            raise Refused([Problem("status", f"entry {entry.short_id} is a {entry.kind}, not an incident")])
         try:
             new_status = normalize_status(status)
         except ValueError:
@@ -577,9 +482,10 @@ class Store:
     ) -> Saved:
         from storage.orm import EventRow, OutboxRow
 
+        w = _writing()
         created = self.clock()
-        event_id = new_id()
-        line = render_event_line(
+        event_id = w.new_id()
+        line = w.render_event_line(
             event_id=event_id,
             entry=entry,
             event_type=event_type,
@@ -602,7 +508,7 @@ class Store:
             session.add(
                 OutboxRow(
                     project=entry.project,
-                    file=mirror_file_for(entry.kind),
+                    file=w.mirror_file_for(entry.kind),
                     item_id=event_id,
                     line=line,
                     created_at=to_db(created),
@@ -625,7 +531,7 @@ class Store:
         """Keep a half-typed form; returns its id (pass it back to update the same draft)."""
         from storage.orm import DraftRow
 
-        draft_id = draft_id or new_id()
+        draft_id = draft_id or _writing().new_id()
         with self._session() as session:
             session.merge(
                 DraftRow(
@@ -640,9 +546,7 @@ class Store:
         return draft_id
 
     def drafts(self, project: str) -> list[Draft]:
-        rows = self._read().execute(
-            f"{DRAFT_SELECT} WHERE project = ? ORDER BY updated_at DESC", (project,)
-        )
+        rows = self._read().execute(f"{DRAFT_SELECT} WHERE project = ? ORDER BY updated_at DESC", (project,))
         return [draft_from_row(row) for row in rows]
 
     def delete_draft(self, draft_id: str) -> None:
@@ -650,23 +554,23 @@ class Store:
 
     # -- the mirror --------------------------------------------------------
 
-    def flush_mirror(self, project: str) -> list[outbox.FlushResult]:
+    def flush_mirror(self, project: str) -> list[FlushResult]:
         """Write every pending mirror line of ``project`` (also finishes interrupted appends)."""
-        return [outbox.flush(self._read(), project, file) for file in MIRROR_FILES]
+        if not self.pending_mirror(project):
+            return []
+        w = _writing()
+        return [w.outbox.flush(self._read(), project, file) for file in w.MIRROR_FILES]
 
     def mirror_check(self, project: str) -> list[MirrorDrift]:
         """Per mirror file: entries the store has but the file lacks, and what is wrong with it."""
-        pending = outbox.pending_errors(self._read(), project)
+        w = _writing()
+        pending = w.outbox.pending_errors(self._read(), project)
         report: list[MirrorDrift] = []
-        for file in MIRROR_FILES:
-            found = scan(Path(project) / file)
-            expected = [
-                entry for entry in self.iter_entries(project) if mirror_file_for(entry.kind) == file
-            ]
+        for file in w.MIRROR_FILES:
+            found = w.scan(Path(project) / file)
+            expected = [e for e in self.iter_entries(project) if w.mirror_file_for(e.kind) == file]
             pending_here = {item for f, item, _ in pending if f == file}
-            missing = [
-                e for e in expected if e.id not in found.anchors and e.id not in pending_here
-            ]
+            missing = [e for e in expected if e.id not in found.anchors and e.id not in pending_here]
             problems = list(found.problems)
             if expected and not found.exists and not found.problems:
                 problems.append(f"{found.path} does not exist")
@@ -676,16 +580,14 @@ class Store:
                     present=len(expected) - len(missing),
                     missing=missing,
                     pending=[
-                        f"{item} ({error or 'not yet written'})"
-                        for f, item, error in pending
-                        if f == file
+                        f"{item} ({error or 'not yet written'})" for f, item, error in pending if f == file
                     ],
                     problems=problems,
                 )
             )
         return report
 
-    def mirror_repair(self, project: str) -> list[outbox.FlushResult]:
+    def mirror_repair(self, project: str) -> list[FlushResult]:
         """Append every entry the mirror files lack (in time order), then flush."""
         drift = self.mirror_check(project)
         rows = []
@@ -710,5 +612,33 @@ class Store:
                 session.connection().execute(insert(OutboxRow.__table__), rows)
         return self.flush_mirror(project)
 
+    def mirror_line(self, entry: Entry) -> str:
+        """The entry's line as it stands in its mirror file (as it would be written, if absent)."""
+        w = _writing()
+        path = Path(entry.project) / w.mirror_file_for(entry.kind)
+        anchor = f"<!-- logbook:{entry.id}"
+        try:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    if anchor in line:
+                        return line.rstrip("\r\n")
+        except OSError:
+            pass
+        return w.render_line(
+            entry_id=entry.id,
+            kind=entry.kind,
+            fields=entry.fields,
+            created_at=entry.created_at,
+            zone=self.zone,
+            tags=entry.tags,
+            supersedes=entry.supersedes,
+        )
+
     def pending_mirror(self, project: str) -> int:
-        return outbox.pending_count(self._read(), project)
+        """Mirror lines promised but not yet on disk (a failed or interrupted append)."""
+        row = (
+            self._read()
+            .execute("SELECT count(*) FROM mirror_outbox WHERE project = ? AND state != 'done'", (project,))
+            .fetchone()
+        )
+        return int(row[0])

@@ -116,9 +116,7 @@ _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
 )
 _FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
-    + _NONCHARACTERS
-    + "]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff" + _NONCHARACTERS + "]"
 )
 
 
@@ -161,9 +159,7 @@ def clean_tags(tags: list[str] | tuple[str, ...]) -> tuple[list[str], list[Probl
             if not tag:
                 continue
             if len(tag) > MAX_TAG_CHARS or not re.fullmatch(r"[\w.+/-]+", tag):
-                problems.append(
-                    Problem("tags", f"{tag!r} is not a tag: use letters, digits, - _ . / +")
-                )
+                problems.append(Problem("tags", f"{tag!r} is not a tag: use letters, digits, - _ . / +"))
             elif tag not in cleaned:
                 cleaned.append(tag)
     return cleaned, problems
@@ -189,9 +185,7 @@ def clean_fields(kind: Kind, raw: Mapping[str, str | None]) -> tuple[dict[str, s
 
     for name, text in fields.items():
         if len(text) > MAX_FIELD_CHARS:
-            problems.append(
-                Problem(name, f"is {len(text):,} characters; the limit is {MAX_FIELD_CHARS:,}")
-            )
+            problems.append(Problem(name, f"is {len(text):,} characters; the limit is {MAX_FIELD_CHARS:,}"))
             continue
         bad_char = find_forbidden_char(text)
         if bad_char:
@@ -202,8 +196,7 @@ def clean_fields(kind: Kind, raw: Mapping[str, str | None]) -> tuple[dict[str, s
             problems.append(
                 Problem(
                     name,
-                    f"still holds the template placeholder {placeholder!r}; "
-                    "write what actually happened",
+                    f"still holds the template placeholder {placeholder!r}; write what actually happened",
                 )
             )
 
@@ -211,9 +204,7 @@ def clean_fields(kind: Kind, raw: Mapping[str, str | None]) -> tuple[dict[str, s
         try:
             fields["severity"] = normalize_severity(fields["severity"])
         except ValueError:
-            problems.append(
-                Problem("severity", f"{fields['severity']!r} is not one of SEV1-SEV4 (or P1-P4)")
-            )
+            problems.append(Problem("severity", f"{fields['severity']!r} is not one of SEV1-SEV4 (or P1-P4)"))
     if kind is Kind.INCIDENT:
         _check_incident(fields, problems)
 
@@ -234,9 +225,7 @@ def _check_incident(fields: dict[str, str], problems: list[Problem]) -> None:
             return
     else:
         known_cause = fields.get("cause", "").lower() not in ("", "unknown")
-        fields["status"] = (
-            Status.RESOLVED.value if known_cause and fields.get("fix") else Status.OPEN.value
-        )
+        fields["status"] = Status.RESOLVED.value if known_cause and fields.get("fix") else Status.OPEN.value
     if fields["status"] != Status.OPEN.value and fields.get("cause", "").lower() == "unknown":
         problems.append(
             Problem(

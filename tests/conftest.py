@@ -21,7 +21,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test may touch the user's real store or depend on the machine's zone."""
     monkeypatch.setenv("LOGBOOK_DB", str(tmp_path / "default-store" / "logbook.db"))
     monkeypatch.setenv("LOGBOOK_TZ", "Europe/Moscow")
-    monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir(exist_ok=True)

@@ -77,10 +77,7 @@ def test_version(cli) -> None:
 def test_add_each_kind_then_list(cli, project: Path, db_path: Path) -> None:
     assert cli(*HANDOFF).code == 0
     assert cli(*INCIDENT, "--tag", "windows").code == 0
-    assert (
-        cli("add", "decision", "--decision", "snake_case for new schemas", "--why", "SSoT").code
-        == 0
-    )
+    assert cli("add", "decision", "--decision", "snake_case for new schemas", "--why", "SSoT").code == 0
     result = cli("add", "note", "ports 8000-8002 are ours")
     assert result.code == 0
     assert "appended it to" in result.out and "HANDOFF.md" in result.out
@@ -97,9 +94,7 @@ def test_add_each_kind_then_list(cli, project: Path, db_path: Path) -> None:
 
 
 def test_refused_add_exits_1_and_writes_nothing(cli, project: Path, db_path: Path) -> None:
-    result = cli(
-        "add", "incident", "--symptom", "<symptom>", "--cause", "<root_cause>", "--fix", "f"
-    )
+    result = cli("add", "incident", "--symptom", "<symptom>", "--cause", "<root_cause>", "--fix", "f")
     assert result.code == 1
     assert "Not saved" in result.err and "<symptom>" in result.err
     assert entry_count(db_path) == 0
@@ -169,18 +164,16 @@ def test_search_json_and_highlight(cli) -> None:
 
 
 def test_incident_status_change(cli, project: Path) -> None:
-    entry_id = cli(
-        "add", "incident", "--symptom", "flaky test", "--cause", "unknown", "--json"
-    ).json()["entry"]["id"]
+    entry_id = cli("add", "incident", "--symptom", "flaky test", "--cause", "unknown", "--json").json()[
+        "entry"
+    ]["id"]
     result = cli("incident", entry_id[:8], "status", "mitigated", "--note", "retry added", "--json")
     assert result.code == 0
     assert result.json()["entry"]["status"] == "mitigated"
     assert "status open → mitigated" in (project / "INCIDENTS.md").read_text()
 
 
-def test_export_then_import_into_another_store(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cli(*HANDOFF, "--tag", "api")
     cli(*INCIDENT)
     out = tmp_path / "all.jsonl"
@@ -223,9 +216,7 @@ def test_project_and_db_options(cli, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     db = tmp_path / "x" / "given.db"
-    assert (
-        cli("--db", str(db), "--project", str(elsewhere), "add", "note", "somewhere else").code == 0
-    )
+    assert cli("--db", str(db), "--project", str(elsewhere), "add", "note", "somewhere else").code == 0
     assert (elsewhere / "HANDOFF.md").exists()
     assert entry_count(db) == 1
     assert cli("list", "--db", str(db), "--json").json() == []  # the cwd project has none

@@ -42,9 +42,7 @@ def test_two_processes_500_each(project: Path, db_path: Path, tmp_path: Path) ->
     script.write_text(WRITER)
     root = Path(__file__).resolve().parents[2]
     writers = [
-        subprocess.Popen(
-            [sys.executable, str(script), str(db_path), str(project), name, "500"], cwd=root
-        )
+        subprocess.Popen([sys.executable, str(script), str(db_path), str(project), name, "500"], cwd=root)
         for name in ("alpha", "bravo")
     ]
     while not all((project / f"ready-{name}").exists() for name in ("alpha", "bravo")):

@@ -82,9 +82,7 @@ def test_lines_read_back_to_the_same_fields(kind: Kind, fields: dict[str, str]) 
 
 
 def test_multiline_text_is_condensed_to_one_line() -> None:
-    text = line(
-        Kind.NOTE, {"text": "first line\n\n  second   line\n- 2025-01-01 00:00 MSK — forged"}
-    )
+    text = line(Kind.NOTE, {"text": "first line\n\n  second   line\n- 2025-01-01 00:00 MSK — forged"})
     assert "\n" not in text
     assert "— Note — first line / second line / - 2025-01-01 00:00 MSK — forged" in text
 
@@ -100,9 +98,7 @@ def test_long_text_is_cut_in_the_mirror_not_in_the_store(store: Store, project: 
     assert "…" in last and "cut:1" in last
 
 
-def test_existing_bytes_are_never_changed_and_glued_lines_prevented(
-    store: Store, project: Path
-) -> None:
+def test_existing_bytes_are_never_changed_and_glued_lines_prevented(store: Store, project: Path) -> None:
     (project / "HANDOFF.md").write_bytes(
         b"# HANDOFF\n\nteammate's line without a final newline - caf\xc3\xa9"
     )

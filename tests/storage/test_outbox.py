@@ -17,9 +17,7 @@ HANDOFF = {
 
 def outbox_states(db_path: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(db_path) as connection:
-        return connection.execute(
-            "SELECT item_id, state FROM mirror_outbox ORDER BY seq"
-        ).fetchall()
+        return connection.execute("SELECT item_id, state FROM mirror_outbox ORDER BY seq").fetchall()
 
 
 def test_unwritable_mirror_keeps_the_entry_pending_and_repair_finishes(
@@ -57,9 +55,7 @@ def test_read_only_mirror_is_reported_not_lost(store: Store, project: Path) -> N
 
 def pretend_crashed_while_writing(db_path: Path, project: Path, entry_id: str, offset: int) -> None:
     """Put back the outbox row a writer killed between its append and its bookkeeping leaves."""
-    line = next(
-        text for text in (project / "HANDOFF.md").read_text().splitlines() if entry_id in text
-    )
+    line = next(text for text in (project / "HANDOFF.md").read_text().splitlines() if entry_id in text)
     with sqlite3.connect(db_path) as connection:
         connection.execute(
             "INSERT INTO mirror_outbox (project, file, item_id, line, state, file_offset, created_at)"

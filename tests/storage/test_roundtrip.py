@@ -78,18 +78,12 @@ def test_thousand_entries_round_trip(store: Store, project: Path, cli, db_path: 
     for file in ("HANDOFF.md", "INCIDENTS.md"):
         path = project / file
         expected = [e.id for e in added if (e.kind is Kind.INCIDENT) == (file == "INCIDENTS.md")]
-        lines = [
-            line for line in path.read_text(encoding="utf-8").splitlines() if ANCHOR_RE.search(line)
-        ]
-        assert [
-            ANCHOR_RE.search(line).group("id") for line in lines
-        ] == expected  # once each, in order
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if ANCHOR_RE.search(line)]
+        assert [ANCHOR_RE.search(line).group("id") for line in lines] == expected  # once each, in order
         assert max(scan(path).anchors.values()) == 1
         for line, entry in zip(lines, [e for e in added if e.id in set(expected)], strict=True):
             parsed = parse_line(line)
-            assert (
-                parsed is not None and parsed.fields == entry.fields and parsed.kind is entry.kind
-            )
+            assert parsed is not None and parsed.fields == entry.fields and parsed.kind is entry.kind
 
     store.close()
     exported = [json.loads(line) for line in cli("export", "--format", "jsonl").out.splitlines()]

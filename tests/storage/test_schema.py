@@ -18,9 +18,7 @@ def test_new_database_records_the_current_version(store: Store) -> None:
 
 
 @pytest.mark.parametrize("old_version", range(1, SCHEMA_VERSION + 1))
-def test_database_from_an_older_schema_upgrades_keeping_entries(
-    tmp_path: Path, old_version: int
-) -> None:
+def test_database_from_an_older_schema_upgrades_keeping_entries(tmp_path: Path, old_version: int) -> None:
     path = tmp_path / "old.db"
     connection = connect(path)
     upgrade(connection, target=old_version)

@@ -45,9 +45,7 @@ def test_pragmas_wal_busy_timeout_foreign_keys(store: Store) -> None:
 
 
 def test_add_writes_the_row_and_the_mirror_line(store: Store, project: Path, db_path: Path) -> None:
-    saved = store.add(
-        str(project), Kind.INCIDENT, INCIDENT, tags=["db"], context=git_context(project)
-    )
+    saved = store.add(str(project), Kind.INCIDENT, INCIDENT, tags=["db"], context=git_context(project))
     assert rows(db_path) == [(saved.entry.id, "incident", str(project))]
     text = (project / "INCIDENTS.md").read_text(encoding="utf-8")
     assert text.startswith("# INCIDENTS.md\n")
@@ -63,9 +61,7 @@ def test_add_writes_the_row_and_the_mirror_line(store: Store, project: Path, db_
 
 
 def test_entry_metadata(store: Store, project: Path) -> None:
-    saved = store.add(
-        str(project), Kind.HANDOFF, HANDOFF, context=git_context(project), source="cli"
-    )
+    saved = store.add(str(project), Kind.HANDOFF, HANDOFF, context=git_context(project), source="cli")
     entry = store.get(saved.entry.short_id)
     assert entry.author == "Ada Lovelace"
     assert entry.branch == "main"
@@ -81,14 +77,11 @@ def test_created_at_is_stored_in_utc(store: Store, project: Path, db_path: Path)
     store.add(str(project), Kind.NOTE, {"text": "a note"})
     with sqlite3.connect(db_path) as connection:
         assert (
-            connection.execute("SELECT created_at FROM entry").fetchone()[0]
-            == "2025-12-13T20:49:01.000000Z"
+            connection.execute("SELECT created_at FROM entry").fetchone()[0] == "2025-12-13T20:49:01.000000Z"
         )
 
 
-def test_author_falls_back_to_login_name_outside_git(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_author_falls_back_to_login_name_outside_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     monkeypatch.setenv("USER", "someone")
@@ -114,9 +107,7 @@ def test_refused_entry_writes_nothing_anywhere(store: Store, project: Path, db_p
     assert not (project / "INCIDENTS.md").exists()
 
 
-def test_near_duplicate_is_refused_and_names_the_first(
-    store: Store, project: Path, db_path: Path
-) -> None:
+def test_near_duplicate_is_refused_and_names_the_first(store: Store, project: Path, db_path: Path) -> None:
     first = store.add(str(project), Kind.HANDOFF, HANDOFF)
     reworded = {**HANDOFF, "what": "Implemented GET /requests/{id}!!  (again)"}
     with pytest.raises(DuplicateEntry) as duplicate:
@@ -180,9 +171,7 @@ def test_duplicates_only_count_within_24_hours_same_kind_same_project(
     other = tmp_path / "other"
     other.mkdir()
     store.add(str(other), Kind.NOTE, {"text": "restart the dev server after editing .env"})
-    store.add(
-        str(project), Kind.DECISION, {"decision": "restart the dev server after editing .env"}
-    )
+    store.add(str(project), Kind.DECISION, {"decision": "restart the dev server after editing .env"})
     clock.advance(hours=25)
     store.add(str(project), Kind.NOTE, {"text": "restart the dev server after editing .env"})
     assert store.count(str(project)) == 3
@@ -205,7 +194,7 @@ def test_get_by_prefix_not_found_and_ambiguous(
     store: Store, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = iter(["abc1000000000001", "abc2000000000002"])
-    monkeypatch.setattr("storage.store.new_id", lambda: next(ids))
+    monkeypatch.setattr("storage.writing.new_id", lambda: next(ids))
     store.add(str(project), Kind.NOTE, {"text": "one"})
     store.add(str(project), Kind.NOTE, {"text": "two entirely different"})
     assert store.get("abc1").fields["text"] == "one"
@@ -248,15 +237,11 @@ def test_search_ranks_and_highlights(store: Store, project: Path) -> None:
     assert [h.entry.kind for h in hits] == [Kind.INCIDENT, Kind.HANDOFF]
     assert hits[0].summary_marked == "\x02alembic\x03 upgrade failed"
     assert "\x02alembic\x03" in hits[1].snippet_marked
-    assert [h.entry.kind for h in store.search(str(project), "alembic", kind=Kind.HANDOFF)] == [
-        Kind.HANDOFF
-    ]
+    assert [h.entry.kind for h in store.search(str(project), "alembic", kind=Kind.HANDOFF)] == [Kind.HANDOFF]
     assert store.search(str(project), "engine.dispose()")[0].entry.kind is Kind.INCIDENT
     assert store.search(str(project), "alemb") == []
     assert len(store.search(str(project), "alemb", prefix_last=True)) == 2
-    assert (
-        store.search(str(project), 'NEAR( "unbalanced') == []
-    )  # FTS syntax is never passed through
+    assert store.search(str(project), 'NEAR( "unbalanced') == []  # FTS syntax is never passed through
 
 
 def test_incident_status_change_is_an_event_and_mirrored(store: Store, project: Path) -> None:
@@ -290,9 +275,7 @@ def test_one_store_serves_many_projects(store: Store, project: Path, tmp_path: P
     assert (other / "HANDOFF.md").exists()
 
 
-def test_store_opens_at_default_location_from_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_store_opens_at_default_location_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "from-env" / "x.db"
     monkeypatch.setenv("LOGBOOK_DB", str(target))
     with Store.open() as opened:

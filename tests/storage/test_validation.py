@@ -33,9 +33,7 @@ def problems_for(kind: Kind, fields: dict[str, str]) -> dict[str, str]:
         (Kind.NOTE, {}, "text"),
     ],
 )
-def test_required_field_missing_is_refused(
-    kind: Kind, fields: dict[str, str], missing: str
-) -> None:
+def test_required_field_missing_is_refused(kind: Kind, fields: dict[str, str], missing: str) -> None:
     assert "required" in problems_for(kind, fields)[missing]
 
 
@@ -52,9 +50,7 @@ def test_complete_entries_pass() -> None:
 
 
 def test_open_incident_may_have_unknown_cause_and_no_fix() -> None:
-    fields, problems = clean_fields(
-        Kind.INCIDENT, {"symptom": "port 8000 busy", "cause": "unknown"}
-    )
+    fields, problems = clean_fields(Kind.INCIDENT, {"symptom": "port 8000 busy", "cause": "unknown"})
     assert problems == []
     assert fields["status"] == "open"
 

@@ -1,0 +1,144 @@
+"""The write side's helpers: rows, mirror lines and duplicate checks for new entries.
+
+Kept apart from :mod:`storage.store` so that opening the store to read (the
+TUI's first frame, ``logbook list``) never imports validation, the mirror
+code or ``subprocess``; :class:`storage.store.Store` loads this on its first write.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from storage import outbox
+from storage.clock import from_db, to_db
+from storage.ids import new_id
+from storage.kinds import Kind
+from storage.mirror import MIRROR_FILES, mirror_file_for, scan
+from storage.mirror_format import condense, render_event_line, render_line
+from storage.records import Entry, GitContext
+from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
+from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, key_text, similarity
+from storage.validation import clean_fields, clean_tags
+
+__all__ = [
+    "MIRROR_FILES",
+    "clean_fields",
+    "clean_tags",
+    "entry_row",
+    "find_duplicate",
+    "mirror_file_for",
+    "new_id",
+    "outbox",
+    "outbox_row",
+    "render_event_line",
+    "render_line",
+    "scan",
+    "summarize",
+]
+
+FUZZY_CANDIDATES = 200
+"""How many of the latest entries in the window are compared word by word."""
+
+
+def summarize(kind: Kind, fields: Mapping[str, str]) -> str:
+    """The one line shown in lists: a handoff's what, an incident's symptom..."""
+    main = {
+        Kind.HANDOFF: "what",
+        Kind.INCIDENT: "symptom",
+        Kind.DECISION: "decision",
+        Kind.NOTE: "text",
+    }[kind]
+    return condense(fields.get(main, ""), 160)[0]
+
+
+def entry_row(
+    project: str,
+    kind: Kind,
+    fields: dict[str, str],
+    tags: Sequence[str],
+    created: datetime,
+    source: str,
+    context: GitContext,
+    supersedes: str | None,
+    entry_id: str,
+    raw: str | None = None,
+) -> dict[str, Any]:
+    """The columns of a new entry row."""
+    return {
+        "id": entry_id,
+        "project": project,
+        "kind": kind.value,
+        "created_at": to_db(created),
+        "author": context.author,
+        "branch": context.branch,
+        "git_commit": context.commit,
+        "source": source,
+        "tags": " ".join(tags),
+        "summary": summarize(kind, fields),
+        "fingerprint": fingerprint(kind, fields),
+        "supersedes": supersedes,
+        "raw": raw,
+        **entry_columns(fields),
+    }
+
+
+def outbox_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str, Any]:
+    """The pending mirror line for an entry row, committed in the same transaction."""
+    kind = Kind(row["kind"])
+    line = render_line(
+        entry_id=row["id"],
+        kind=kind,
+        fields={k: v for k, v in entry_columns(row).items() if v is not None},
+        created_at=from_db(row["created_at"]),
+        zone=zone,
+        tags=tuple(row["tags"].split()),
+        supersedes=row["supersedes"],
+    )
+    return {
+        "project": row["project"],
+        "file": mirror_file_for(kind),
+        "item_id": row["id"],
+        "line": line,
+        "created_at": to_db(now),
+    }
+
+
+def find_duplicate(
+    connection: sqlite3.Connection,
+    project: str,
+    kind: Kind,
+    fields: dict[str, str],
+    created: datetime,
+    supersedes: str | None,
+    window: timedelta,
+) -> tuple[Entry, float] | None:
+    """The nearly identical entry within ``window`` of ``created``, and how alike it is.
+
+    Called inside the write transaction, so the check and the insert are one
+    step for every other process. Exact matches (after normalising case,
+    punctuation and spacing) are found by index at any store size; fuzzy
+    matches are looked for among the latest entries of the window.
+    """
+    low, high = to_db(created - window), to_db(created + window)
+    base = (
+        f"{ENTRY_SELECT} WHERE e.project = ? AND e.kind = ? AND e.created_at BETWEEN ? AND ?"
+        " AND e.id IS NOT ?"
+    )
+    args = (project, kind.value, low, high, supersedes)
+    exact = connection.execute(
+        f"{base} AND e.fingerprint = ? LIMIT 1", (*args, fingerprint(kind, fields))
+    ).fetchone()
+    if exact:
+        return entry_from_row(exact), 1.0
+    text = key_text(kind, fields)
+    rows = connection.execute(f"{base} ORDER BY e.created_at DESC LIMIT {FUZZY_CANDIDATES}", args)
+    best: tuple[Entry, float] | None = None
+    for candidate_row in rows:
+        candidate = entry_from_row(candidate_row)
+        score = similarity(text, key_text(kind, candidate.fields))
+        if score >= NEAR_DUPLICATE_SCORE and (best is None or score > best[1]):
+            best = (candidate, score)
+    return best
