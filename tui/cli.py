@@ -56,26 +56,20 @@ def _common() -> argparse.ArgumentParser:
 def _add_entry_parsers(add: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     def entry_parser(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = add.add_parser(name, parents=[common], help=help_text, description=help_text)
-        sub.add_argument(
-            "--tag", "-t", action="append", default=[], metavar="TAG", help="a tag (repeatable)"
-        )
+        sub.add_argument("--tag", "-t", action="append", default=[], metavar="TAG", help="a tag (repeatable)")
         sub.add_argument(
             "--allow-duplicate",
             action="store_true",
             help="save even when a nearly identical entry was made within 24 hours",
         )
-        sub.add_argument(
-            "--supersedes", metavar="ID", help="this entry follows up (and supersedes) entry ID"
-        )
+        sub.add_argument("--supersedes", metavar="ID", help="this entry follows up (and supersedes) entry ID")
         sub.set_defaults(kind=name)
         return sub
 
     handoff = entry_parser("handoff", "something done and verified")
     handoff.add_argument("--what", help="what changed (required)")
     handoff.add_argument("--why", help="why it was changed")
-    handoff.add_argument(
-        "--verify", metavar="CMD", help="the exact command that verifies it (required)"
-    )
+    handoff.add_argument("--verify", metavar="CMD", help="the exact command that verifies it (required)")
     handoff.add_argument("--expected", help="what that command prints (required)")
     handoff.add_argument("--now", help="the state things are in now")
     handoff.add_argument("--next", help="the next step")
@@ -112,9 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"logbook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    add = commands.add_parser(
-        "add", parents=[common], help="add an entry", description="Add an entry."
-    )
+    add = commands.add_parser("add", parents=[common], help="add an entry", description="Add an entry.")
     add_kinds = add.add_subparsers(dest="kind", metavar="KIND", required=True, parser_class=_Parser)
     _add_entry_parsers(add_kinds, common)
 
@@ -174,9 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import",
         parents=[common],
         help="load entries from files",
-        description=(
-            "Load entries exported with `logbook export --format jsonl` (idempotent by id)."
-        ),
+        description=("Load entries exported with `logbook export --format jsonl` (idempotent by id)."),
     )
     importing.add_argument("files", nargs="+", metavar="FILE")
 
@@ -184,9 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
         "mirror",
         parents=[common],
         help="compare or repair HANDOFF.md / INCIDENTS.md",
-        description=(
-            "Compare the mirror files with the store (check) or append what is missing (repair)."
-        ),
+        description=("Compare the mirror files with the store (check) or append what is missing (repair)."),
     )
     mirror.add_argument("action", choices=("check", "repair"))
 
@@ -199,9 +187,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def launch_tui(args: argparse.Namespace) -> int:
+    """Open the TUI, reading the store in the background while Textual loads."""
+    from pathlib import Path
+
+    from storage.clock import user_zone
+    from tui.startup import Prefetch
+
+    db = getattr(args, "db", None)
+    db_path = Path(db).expanduser() if db else None
+    given = getattr(args, "project", None)
+    if given:
+        project = str(Path(given).expanduser().resolve())
+    else:
+        from storage.project import find_project_root
+
+        project = str(find_project_root())
+    zone = user_zone()
+    prefetch = Prefetch(db_path, project, zone)
+    prefetch.start()
+    from tui.app import make_app
+
+    make_app(db_path=db_path, project=project, zone=zone, prefetch=prefetch).run()
+    return EXIT_OK
+
+
+def _tui_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The options of a bare `logbook [--db P] [--project D]`, or None for anything else.
+
+    Opening the TUI is the common case: it skips building every subcommand's parser.
+    """
+    if any(arg in ("-h", "--help", "--version") for arg in argv):
+        return None
+    args, rest = _common().parse_known_args(argv)
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    tui_args = _tui_args(argv)
+    if tui_args is not None:
+        return launch_tui(tui_args)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in (None, "tui"):
+        return launch_tui(args)
     from tui.commands import run
 
     try:

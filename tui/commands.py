@@ -68,9 +68,7 @@ class Context:
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     ctx = Context(args, sys.stdout, sys.stderr)
-    handlers: dict[str | None, Callable[[Context], int]] = {
-        None: cmd_tui,
-        "tui": cmd_tui,
+    handlers: dict[str, Callable[[Context], int]] = {
         "add": cmd_add,
         "list": cmd_list,
         "show": cmd_show,
@@ -87,9 +85,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except Refused as error:
         return _refuse(ctx, error.problems)
     except AmbiguousId as error:
-        ctx.warn(
-            messages.AMBIGUOUS.format(prefix=error.prefix, candidates=", ".join(error.candidates))
-        )
+        ctx.warn(messages.AMBIGUOUS.format(prefix=error.prefix, candidates=", ".join(error.candidates)))
         if ctx.json:
             ctx.emit({"ok": False, "error": "ambiguous", "candidates": error.candidates})
         return EXIT_REFUSED
@@ -116,11 +112,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def _refuse(ctx: Context, problems: list[Any], duplicate: DuplicateEntry | None = None) -> int:
     if duplicate is not None:
-        ctx.warn(
-            messages.duplicate(
-                duplicate.existing, ctx.when(duplicate.existing), duplicate.similarity
-            )
-        )
+        ctx.warn(messages.duplicate(duplicate.existing, ctx.when(duplicate.existing), duplicate.similarity))
     else:
         ctx.warn(messages.refused(problems))
     if ctx.json:
@@ -133,17 +125,6 @@ def _refuse(ctx: Context, problems: list[Any], duplicate: DuplicateEntry | None 
             data["duplicate_of"] = duplicate.existing.to_dict()
         ctx.emit(data)
     return EXIT_REFUSED
-
-
-# -- the TUI ------------------------------------------------------------------
-
-
-def cmd_tui(ctx: Context) -> int:
-    # The TUI lands in its own change; until then the bare command shows the help.
-    from tui.cli import build_parser
-
-    build_parser().print_help(ctx.out)
-    return EXIT_OK
 
 
 # -- adding -------------------------------------------------------------------
@@ -203,11 +184,8 @@ def _ask_missing(ctx: Context, kind: Kind, fields: dict[str, str | None]) -> dic
         while True:
             hint = " (may stay empty while the incident is open)" if optional else ""
             answer = input(f"{spec.label} — {spec.help}{hint}: ").strip()
-            problem = (
-                find_forbidden_char(answer) and f"contains {find_forbidden_char(answer)}"
-            ) or (
-                find_placeholder(answer)
-                and f"still holds the placeholder {find_placeholder(answer)!r}"
+            problem = (find_forbidden_char(answer) and f"contains {find_forbidden_char(answer)}") or (
+                find_placeholder(answer) and f"still holds the placeholder {find_placeholder(answer)!r}"
             )
             if problem:
                 ctx.warn(f"  {spec.label} {problem}; try again.")
@@ -280,9 +258,7 @@ def cmd_show(ctx: Context) -> int:
     )
     from storage.mirror import mirror_file_for
 
-    print(
-        style.dim(f"mirrored in {Path(entry.project) / mirror_file_for(entry.kind)}"), file=ctx.out
-    )
+    print(style.dim(f"mirrored in {Path(entry.project) / mirror_file_for(entry.kind)}"), file=ctx.out)
     for spec in FIELDS[entry.kind]:
         value = entry.fields.get(spec.name)
         if value:
@@ -408,9 +384,7 @@ def cmd_import(ctx: Context) -> int:
                             kind=kind,
                             fields={n: record.get(n) for n in field_names(kind)},
                             tags=record.get("tags") or (),
-                            created_at=datetime.fromisoformat(
-                                record["created_at"].replace("Z", "+00:00")
-                            ),
+                            created_at=datetime.fromisoformat(record["created_at"].replace("Z", "+00:00")),
                             id=record["id"],
                             author=record.get("author"),
                             branch=record.get("branch"),

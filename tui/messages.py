@@ -6,20 +6,16 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from storage.records import Entry
+    from storage.records import Draft, Entry
     from storage.store import Saved
     from storage.validation import Problem
 
 REFUSED = "Not saved: nothing was written to the store or the mirror."
 DUPLICATE_HINT = "Add --allow-duplicate if this really is a separate entry."
-DUPLICATE_TUI_HINT = (
-    "Save anyway (ctrl+s) if this really is a separate entry, or press Esc to go back."
-)
+DUPLICATE_TUI_HINT = "Save anyway (ctrl+s) if this really is a separate entry, or press Esc to go back."
 NOT_FOUND = "No entry with id {id!r} in this store."
 AMBIGUOUS = "The id prefix {prefix!r} matches several entries: {candidates}. Type more of it."
-NO_ENTRIES = (
-    "No entries yet in {project}. Add one with `logbook add handoff|incident|decision|note`."
-)
+NO_ENTRIES = "No entries yet in {project}. Add one with `logbook add handoff|incident|decision|note`."
 NO_MATCHES = "Nothing matches {query!r}."
 MIRROR_CLEAN = "{file}: in sync ({count} entries)."
 MIRROR_REPAIRED = "{file}: appended {count} missing entries."
@@ -68,3 +64,36 @@ def status_changed(result: Saved) -> str:
     if result.mirror_error:
         return text + f"; {result.mirror_file.name} pending: {result.mirror_error})."
     return text + f", appended to {result.mirror_file.name})."
+
+
+# -- the TUI -------------------------------------------------------------------
+
+SEARCH_PLACEHOLDER = "words in any field; Enter goes to the list, Esc clears"
+TUI_EMPTY = "No entries yet. Press h (handoff), i (incident), d (decision) or n (note) to add one."
+COPIED_LINE = "Copied the mirror line to the clipboard."
+FORM_REFUSED = "Not saved: fix the marked fields (nothing was written)."
+NO_DRAFTS = "No drafts: every form was saved or left empty."
+DUPLICATE_TITLE = "This looks like an entry you already have"
+DRAFTS_HINT = "Enter reopens a draft · Esc leaves them for later (they stay saved)"
+
+
+def duplicate_tui(existing: Entry, when: str, similarity: float) -> str:
+    return (
+        f"Entry {existing.short_id} from {when} is {similarity:.0%} alike:\n\n"
+        f"  {existing.summary}\n\n"
+        "Nothing has been written. Save anyway if this really is a separate entry."
+    )
+
+
+def drafts_title(count: int) -> str:
+    return f"{count} unsaved draft{'s' if count != 1 else ''} from earlier"
+
+
+def draft_line(draft: Draft, when: str) -> str:
+    first = next((v for v in draft.fields.values() if v and v.strip()), "(empty)")
+    first = " ".join(first.split())
+    return f"{draft.kind.value:<9} {when}  {first[:60]}"
+
+
+def mirror_pending(count: int, error: str) -> str:
+    return f"{count} mirror lines could not be written ({error}); they stay pending."

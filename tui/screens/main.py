@@ -1,0 +1,232 @@
+"""The list screen: every entry newest first, filtered by kind or by a search."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from storage.kinds import Kind
+from tui import messages
+from tui.sources import BrowseSource, SearchSource
+from tui.widgets.entry_list import EntryList
+
+if TYPE_CHECKING:
+    from storage.records import Draft
+    from tui.app import LogbookApp
+    from tui.startup import Opening
+
+SEARCH_DEBOUNCE = 0.15
+FILTER = Binding.Group("Filter", compact=True)
+# The footer shows the keys that make entries; filters (0-4), Enter and the rest are in
+# the status line, the help screen (?) and the palette. Each footer key is a widget: the
+# six hidden ones cost 8 ms of the first frame (bench/tui_startup.py).
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", key_display="/", id="main.search"),
+        Binding("h", "new('handoff')", "Handoff", id="main.new-handoff"),
+        Binding("i", "new('incident')", "Incident", id="main.new-incident"),
+        Binding("d", "new('decision')", "Decision", id="main.new-decision"),
+        Binding("n", "new('note')", "Note", id="main.new-note"),
+        Binding("0", "filter('all')", "all", group=FILTER, id="main.filter-all", show=False),
+        Binding("1", "filter('handoff')", "handoffs", group=FILTER, id="main.filter-handoff", show=False),
+        Binding("2", "filter('incident')", "incidents", group=FILTER, id="main.filter-incident", show=False),
+        Binding("3", "filter('decision')", "decisions", group=FILTER, id="main.filter-decision", show=False),
+        Binding("4", "filter('note')", "notes", group=FILTER, id="main.filter-note", show=False),
+        Binding("ctrl+d", "drafts", "Drafts", id="main.drafts", show=False),
+        Binding("escape", "clear_search", "Clear search", id="main.clear-search", show=False),
+    ]
+    AUTO_FOCUS = "#entries"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kind: Kind | None = None
+        self._debounce: Timer | None = None
+        self._drafts: list[Draft] = []
+        self._pending_mirror = 0
+        self._ready = False
+
+    @property
+    def logbook(self) -> LogbookApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield EntryList(zone=self.logbook.zone, empty_text=messages.TUI_EMPTY, id="entries")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        prefetch = self.logbook.prefetch
+        opening = prefetch.ready() if prefetch is not None else None
+        if opening is not None:
+            self._opened(opening)  # read while Textual was loading: no disk access here
+        else:
+            self._open_store()
+
+    @work(thread=True, group="startup", exit_on_error=False)
+    def _open_store(self) -> None:
+        from tui.startup import open_project
+
+        opening = open_project(self.logbook.store, self.logbook.project)
+        self.app.call_from_thread(self._opened, opening)
+
+    def _opened(self, opening: Opening) -> None:
+        self._ready = True
+        self._drafts = opening.drafts
+        self._pending_mirror = opening.pending_mirror
+        source = BrowseSource(opening.store, self.logbook.project, self.kind)
+        self.query_one(EntryList).set_source(source, preloaded=(opening.count, opening.rows))
+        if opening.mirror_errors:
+            message = messages.mirror_pending(opening.pending_mirror, opening.mirror_errors[0])
+            self.notify(message, severity="warning", timeout=8)
+        if opening.drafts:
+            self._offer_drafts(opening.drafts)
+
+    # -- what the list shows ------------------------------------------------
+
+    def _browse(self) -> None:
+        self.query_one(EntryList).set_source(
+            BrowseSource(self.logbook.store, self.logbook.project, self.kind)
+        )
+
+    def reload(self) -> None:
+        """Show the store again (after a save), keeping the current filter and search."""
+        if not self._ready:
+            return
+        if self._query():
+            self._search_now()
+        else:
+            self._browse()
+
+    @on(EntryList.Counted)
+    def _show_count(self, event: EntryList.Counted) -> None:
+        self._update_status(event.count)
+
+    def _update_status(self, count: int | None = None) -> None:
+        entries = self.query_one(EntryList)
+        count = entries.count if count is None else count
+        query = self._query()
+        what = f"{self.kind.value}s" if self.kind else "entries"
+        parts = [f"{count:,} {what}" if count is not None else "counting…"]
+        if query:
+            parts[0] = f"{count:,} {what} match {query!r}" if count is not None else "searching…"
+        if self._pending_mirror:
+            parts.append(f"{self._pending_mirror} mirror lines pending (logbook mirror repair)")
+        parts.append(f"times in {_zone_name(self.logbook)}")
+        parts.append("0-4 filter · Enter opens")
+        self.query_one("#status", Static).update("  ·  ".join(parts))
+
+    # -- actions ----------------------------------------------------------
+
+    def action_filter(self, kind: str) -> None:
+        self.kind = None if kind == "all" else Kind(kind)
+        self.reload()
+        self._update_status(None)
+
+    def _search_input(self) -> Input | None:
+        """The search box, once `/` has been pressed (it is not built until then)."""
+        found = self.query("#search")
+        return found.first(Input) if found else None
+
+    def _query(self) -> str:
+        search = self._search_input()
+        return search.value.strip() if search is not None else ""
+
+    async def action_search(self) -> None:
+        search = self._search_input()
+        if search is None:
+            search = Input(placeholder=messages.SEARCH_PLACEHOLDER, id="search")
+            search.cursor_blink = self.logbook.cursor_blink
+            bar = Horizontal(Label("Search", id="search-label"), search, id="search-bar")
+            await self.mount(bar, before=self.query_one(EntryList))
+        self.query_one("#search-bar").add_class("-visible")
+        search.focus()
+
+    def action_clear_search(self) -> None:
+        search = self._search_input()
+        if search is None:
+            return
+        was_searching = bool(search.value)
+        search.value = ""
+        self.query_one("#search-bar").remove_class("-visible")
+        self.query_one(EntryList).focus()
+        if was_searching:
+            self._browse()
+
+    @on(Input.Changed, "#search")
+    def _query_changed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, self._search_now)
+
+    def _search_now(self) -> None:
+        if not self._ready:
+            return
+        query = self._query()
+        entries = self.query_one(EntryList)
+        if query:
+            entries.set_source(SearchSource(self.logbook.store, self.logbook.project, query, self.kind))
+        else:
+            self._browse()
+        self._update_status(None)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.query_one(EntryList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "down" and self.focused is not None and self.focused is self._search_input():
+            event.stop()
+            self.query_one(EntryList).focus()
+
+    @on(EntryList.Selected)
+    def _open_entry(self, event: EntryList.Selected) -> None:
+        from tui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(event.entry.id), lambda _: self.reload())
+
+    def action_new(self, kind: str, draft: Draft | None = None) -> None:
+        from tui.screens.form import EntryForm
+
+        self.app.push_screen(EntryForm(Kind(kind), draft=draft), self._form_closed)
+
+    def _form_closed(self, saved: object) -> None:
+        if saved:
+            self.reload()
+
+    def action_drafts(self) -> None:
+        if not self._ready:
+            return
+        self._load_drafts()
+
+    @work(thread=True, group="drafts", exclusive=True)
+    def _load_drafts(self) -> None:
+        drafts = self.logbook.store.drafts(self.logbook.project)
+        self.app.call_from_thread(self._offer_drafts, drafts)
+
+    def _offer_drafts(self, drafts: list[Draft]) -> None:
+        from tui.screens.modals import DraftsScreen
+
+        if not drafts:
+            self.notify(messages.NO_DRAFTS)
+            return
+        self.app.push_screen(DraftsScreen(drafts, self.logbook.zone), self._draft_chosen)
+
+    def _draft_chosen(self, draft: Draft | None) -> None:
+        if draft is not None:
+            self.action_new(draft.kind.value, draft)
+
+
+def _zone_name(app: LogbookApp) -> str:
+    from storage.clock import zone_label
+
+    return zone_label(app.clock().astimezone(app.zone))
