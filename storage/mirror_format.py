@@ -144,7 +144,7 @@ def render_line(
     parsed = parse_line(line)
     if parsed and parsed.kind is kind and parsed.fields == fields and parsed.tags == tags:
         return line
-    payload = _pack({"k": kind.value, "f": fields})
+    payload = _pack({"k": kind.value, "f": fields, "t": list(tags)})
     if len(payload) > PAYLOAD_MAX_BYTES:
         return f"{head} <!-- logbook:{entry_id}{attrs} cut:1 -->"
     return f"{head} <!-- logbook:{entry_id}{attrs} data:{payload} -->"
@@ -213,6 +213,8 @@ def parse_line(line: str) -> MirrorLine | None:
             return None
         kind = Kind(str(data["k"]))
         fields = {str(k): str(v) for k, v in data["f"].items()}
+        if isinstance(data.get("t"), list):
+            tags = tuple(str(tag) for tag in data["t"])
     return MirrorLine(
         entry_id=entry_id,
         kind=kind,

@@ -36,6 +36,7 @@ class EntryRow(SQLModel, table=True):
     fingerprint: str
     supersedes: str | None = Field(default=None, foreign_key="entry.id")
     raw: str | None = None
+    origin: str | None = None
     what: str | None = None
     why: str | None = None
     verify: str | None = None
@@ -91,6 +92,18 @@ class OutboxRow(SQLModel, table=True):
     file_offset: int | None = None
     error: str | None = None
     created_at: str
+
+
+class SyncStateRow(SQLModel, table=True):
+    """How much of a mirror file ``logbook sync`` has read (size, mtime, digest of that prefix)."""
+
+    __tablename__ = "sync_state"
+
+    project: str = Field(primary_key=True)
+    file: str = Field(primary_key=True)
+    size: int
+    mtime_ns: int
+    digest: str
 
 
 def make_engine(connect: Callable[[], sqlite3.Connection]) -> Engine:

@@ -35,6 +35,7 @@ class Entry:
     source: str = "cli"
     supersedes: str | None = None
     raw: str | None = None
+    origin: str | None = None
     # Derived from events at read time; the entry row itself is never edited.
     status: str | None = None
     superseded_by: str | None = None
@@ -77,6 +78,8 @@ class Entry:
             data["verification"] = self.verification
         if self.raw:
             data["raw"] = self.raw
+        if self.origin:
+            data["origin"] = self.origin
         return data
 
 
@@ -124,7 +127,12 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class MirrorDrift:
-    """What ``mirror check`` found for one mirror file."""
+    """What ``mirror check`` found for one mirror file.
+
+    ``missing`` and ``pending`` are drift (``repair`` appends them); ``problems``
+    are what an editor or a merge did to the file (BOM, CRLF, glued lines):
+    reported, never rewritten, and no reason to fail a check on their own.
+    """
 
     file: str
     present: int
@@ -134,4 +142,4 @@ class MirrorDrift:
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.pending or self.problems)
+        return not (self.missing or self.pending)

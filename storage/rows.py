@@ -30,7 +30,7 @@ _FIELD_COLUMNS = (
 
 ENTRY_SELECT = (
     "SELECT e.id, e.project, e.kind, e.created_at, e.author, e.branch, e.git_commit, "
-    "e.source, e.tags, e.summary, e.supersedes, e.raw, "
+    "e.source, e.tags, e.summary, e.supersedes, e.raw, e.origin, "
     + ", ".join(f"e.{name}" for name in _FIELD_COLUMNS)
     + ", (SELECT json_extract(v.data, '$.status') FROM event v"
     "    WHERE v.entry_id = e.id AND v.type = 'status' ORDER BY v.seq DESC LIMIT 1)"
@@ -39,14 +39,13 @@ ENTRY_SELECT = (
     "    WHERE v.entry_id = e.id AND v.type = 'verification' ORDER BY v.seq DESC LIMIT 1)"
     " FROM entry e"
 )
-ENTRY_COLUMN_COUNT = 12 + len(_FIELD_COLUMNS) + 3
 
 
 def entry_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Entry:
     kind = Kind(row[2])
-    values = dict(zip(_FIELD_COLUMNS, row[12 : 12 + len(_FIELD_COLUMNS)], strict=True))
+    values = dict(zip(_FIELD_COLUMNS, row[13 : 13 + len(_FIELD_COLUMNS)], strict=True))
     fields = {name: values[name] for name in field_names(kind) if values.get(name) is not None}
-    derived = row[12 + len(_FIELD_COLUMNS) :]
+    derived = row[13 + len(_FIELD_COLUMNS) :]
     return Entry(
         id=row[0],
         project=row[1],
@@ -60,6 +59,7 @@ def entry_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Entry:
         summary=row[9],
         supersedes=row[10],
         raw=row[11],
+        origin=row[12],
         fields=fields,
         status=derived[0] or fields.get("status"),
         superseded_by=derived[1],

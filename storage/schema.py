@@ -97,7 +97,47 @@ CREATE TABLE mirror_outbox (
 CREATE INDEX mirror_outbox_pending ON mirror_outbox(project, state) WHERE state != 'done';
 """
 
-STEPS: tuple[str, ...] = (V1,)
+V2 = """
+ALTER TABLE entry ADD COLUMN origin TEXT;
+CREATE TABLE sync_state (
+    project TEXT NOT NULL,
+    file TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (project, file)
+);
+DROP TRIGGER entry_fts_insert;
+"""
+"""Where imported entries came from (file and line), and how far each mirror file was read.
+
+The full-text index is no longer filled by a per-row trigger: the store fills it with
+FTS_FILL in the same transaction, one statement per batch. Row by row, FTS5 flushed its
+pending terms for every entry, which made a bulk import 2.5x slower (2.39 s against 0.94 s
+for 48k entries); it also stops copying an imported entry's raw text, whose words its
+fields already hold."""
+
+FTS_FILL = """
+INSERT INTO entry_fts(rowid, summary, body, tags)
+SELECT seq, summary,
+    coalesce(what || char(10), '') ||
+    coalesce(why || char(10), '') ||
+    coalesce(verify || char(10), '') ||
+    coalesce(expected || char(10), '') ||
+    coalesce(now || char(10), '') ||
+    coalesce(next || char(10), '') ||
+    coalesce(symptom || char(10), '') ||
+    coalesce(cause || char(10), '') ||
+    coalesce(fix || char(10), '') ||
+    coalesce(decision || char(10), '') ||
+    coalesce(consequences || char(10), '') ||
+    coalesce(text || char(10), ''),
+    tags
+FROM entry WHERE seq > ? AND seq <= ?
+"""
+"""Index the entries with ``seq`` in (first, last]: called by every write that adds entries."""
+
+STEPS: tuple[str, ...] = (V1, V2)
 """STEPS[n] brings a database from version n to version n + 1."""
 
 SCHEMA_VERSION = len(STEPS)

@@ -24,7 +24,6 @@ _KEY_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.NOTE: ("text",),
 }
 _NOISE = re.compile(r"[^\w]+")
-_NUMBER = re.compile(r"^\d+$")
 
 
 def key_text(kind: Kind, fields: dict[str, str]) -> str:
@@ -40,8 +39,17 @@ def normalize(text: str) -> str:
 
 def fingerprint(kind: Kind, fields: dict[str, str]) -> str:
     """A short digest, equal for texts that differ only in case, punctuation, spacing."""
-    digest = hashlib.blake2b(normalize(key_text(kind, fields)).encode(), digest_size=8)
-    return digest.hexdigest()
+    return fingerprint_of(normalize(key_text(kind, fields)))
+
+
+def fingerprint_of(normalized: str) -> str:
+    """:func:`fingerprint` of a key text already passed through :func:`normalize`."""
+    return hashlib.blake2b(normalized.encode(), digest_size=8).hexdigest()
+
+
+def words(text: str) -> frozenset[str]:
+    """The word set :func:`word_similarity` compares (compute once per text when comparing many)."""
+    return frozenset(normalize(text).split())
 
 
 def similarity(a: str, b: str) -> float:
@@ -50,11 +58,15 @@ def similarity(a: str, b: str) -> float:
     Two texts whose numbers conflict ("entry 17" / "entry 18", "38 passed" /
     "40 passed") are different entries whatever their words: they score 0.
     """
-    words_a, words_b = set(normalize(a).split()), set(normalize(b).split())
+    return word_similarity(words(a), words(b))
+
+
+def word_similarity(words_a: frozenset[str], words_b: frozenset[str]) -> float:
+    """:func:`similarity` of two word sets already made by :func:`words`."""
     if not words_a or not words_b:
         return 0.0
-    numbers_a = {w for w in words_a if _NUMBER.match(w)}
-    numbers_b = {w for w in words_b if _NUMBER.match(w)}
+    numbers_a = {w for w in words_a if w.isdigit()}
+    numbers_b = {w for w in words_b if w.isdigit()}
     if numbers_a - numbers_b and numbers_b - numbers_a:
         return 0.0
     shared = len(words_a & words_b)

@@ -38,7 +38,7 @@ from storage.rows import (
     entry_from_row,
     event_from_row,
 )
-from storage.schema import upgrade
+from storage.schema import FTS_FILL, upgrade
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from storage.validation import Problem
 
 DUPLICATE_WINDOW = timedelta(hours=24)
-_BULK_CHUNK = 2000
+_BULK_CHUNK = 10_000
 SEARCH_WINDOW = 5000
 
 
@@ -79,6 +79,9 @@ class NewEntry:
     commit: str | None = None
     supersedes: str | None = None
     raw: str | None = None
+    origin: str | None = None
+    key: str | None = None
+    """The normalised main text, when the caller already has it (see similarity.fingerprint)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,16 @@ class BulkResult:
     skipped: list[str]
     refused: list[tuple[int, list[Problem]]]
     mirror_errors: list[str]
+
+
+def _insert_rows(db: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows with the same keys (one executemany)."""
+    columns = list(rows[0])
+    marks = ", ".join("?" * len(columns))
+    db.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+        [tuple(row[c] for c in columns) for row in rows],
+    )
 
 
 def _writing() -> Any:
@@ -308,6 +321,58 @@ class Store:
             for seq, score in ranked
         ]
 
+    def known_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` the store already has."""
+        known: set[str] = set()
+        connection = self._read()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            known.update(
+                row[0] for row in connection.execute(f"SELECT id FROM entry WHERE id IN ({marks})", chunk)
+            )
+        return known
+
+    def count_between(self, project: str, low: datetime, high: datetime) -> int:
+        row = (
+            self._read()
+            .execute(
+                "SELECT count(*) FROM entry WHERE project = ? AND created_at BETWEEN ? AND ?",
+                (project, to_db(low), to_db(high)),
+            )
+            .fetchone()
+        )
+        return int(row[0])
+
+    def find_repeat(
+        self, project: str, kind: Kind, fields: Mapping[str, str], created_at: datetime
+    ) -> Entry | None:
+        """The stored entry that ``fields`` repeats (same rules as refusing a near-duplicate)."""
+        w = _writing()
+        cleaned, _ = w.clean_fields(kind, fields, strict=False)
+        found = w.find_duplicate(self._read(), project, kind, cleaned, created_at, None, DUPLICATE_WINDOW)
+        return found[0] if found else None
+
+    def sync_state(self, project: str, file: str) -> dict[str, Any] | None:
+        """How much of a mirror file the last sync read (size, mtime_ns, digest)."""
+        row = (
+            self._read()
+            .execute(
+                "SELECT size, mtime_ns, digest FROM sync_state WHERE project = ? AND file = ?",
+                (project, file),
+            )
+            .fetchone()
+        )
+        return {"size": row[0], "mtime_ns": row[1], "digest": row[2]} if row else None
+
+    def save_sync_state(self, project: str, file: str, size: int, mtime_ns: int, digest: str) -> None:
+        from storage.orm import SyncStateRow
+
+        with self._session() as session:
+            session.merge(
+                SyncStateRow(project=project, file=file, size=size, mtime_ns=mtime_ns, digest=digest)
+            )
+
     def events(self, entry_id: str) -> list[Event]:
         rows = self._read().execute(f"{EVENT_SELECT} WHERE entry_id = ? ORDER BY seq", (entry_id,))
         return [event_from_row(row) for row in rows]
@@ -358,8 +423,11 @@ class Store:
                 )
                 if duplicate:
                     raise DuplicateEntry(*duplicate)
-            session.add(EntryRow(**row))
+            record = EntryRow(**row)
+            session.add(record)
             session.add(OutboxRow(**self._outbox_row(row)))
+            session.flush()
+            session.connection().exec_driver_sql(FTS_FILL, (record.seq - 1, record.seq))
         entry = self.get(row["id"])
         return self._flushed(entry)
 
@@ -377,16 +445,18 @@ class Store:
         items: Iterable[NewEntry],
         *,
         source: str = "import",
+        strict: bool = True,
+        mirror: bool = True,
     ) -> BulkResult:
         """Store many entries quickly (restores, imports): idempotent by id, then mirrored.
 
-        Entries whose id the store already has are skipped; entries that break
-        a rule are refused one by one (with their position) and the rest go in.
+        Entries whose id the store already has (or that repeat an id given
+        earlier in ``items``) are skipped; entries that break a rule are refused
+        one by one (with their position) and the rest go in. ``strict=False``
+        keeps text written elsewhere as it was (see ``clean_fields``);
+        ``mirror=False`` is for entries read from the project's own mirror
+        files, which are there already.
         """
-        from sqlalchemy import insert
-
-        from storage.orm import EntryRow, OutboxRow
-
         added: list[str] = []
         skipped: list[str] = []
         refused: list[tuple[int, list[Problem]]] = []
@@ -404,20 +474,29 @@ class Store:
                     marks = ",".join("?" * len(chunk))
                     found = connection.execute(f"SELECT id FROM entry WHERE id IN ({marks})", chunk)
                     known.update(row[0] for row in found)
-                fresh = [row for row in batch if row["id"] not in known]
-                skipped.extend(row["id"] for row in batch if row["id"] in known)
+                fresh = []
+                for row in batch:
+                    if row["id"] in known:
+                        skipped.append(row["id"])
+                    else:
+                        known.add(row["id"])
+                        fresh.append(row)
                 if fresh:
-                    # Core inserts (one executemany each): the ORM's bulk path runs
-                    # a statement per few rows and was 3x slower on 100k entries.
-                    db = session.connection()
-                    db.execute(insert(EntryRow.__table__), fresh)
-                    db.execute(insert(OutboxRow.__table__), [self._outbox_row(row) for row in fresh])
+                    # One executemany on the session's own sqlite3 connection (same
+                    # transaction): the ORM's bulk path ran a statement per few rows and
+                    # SQLAlchemy's parameter handling cost more than SQLite's insert.
+                    db = session.connection().connection.driver_connection
+                    last = db.execute("SELECT coalesce(max(seq), 0) FROM entry").fetchone()[0]
+                    _insert_rows(db, "entry", fresh)
+                    db.execute(FTS_FILL, (last, last + len(fresh)))
+                    if mirror:
+                        _insert_rows(db, "mirror_outbox", [self._outbox_row(row) for row in fresh])
                 added.extend(row["id"] for row in fresh)
             batch.clear()
 
         w = _writing()
         for position, item in enumerate(items, start=1):
-            cleaned, problems = w.clean_fields(item.kind, item.fields)
+            cleaned, problems = w.clean_fields(item.kind, item.fields, strict=strict)
             tag_list, tag_problems = w.clean_tags(list(item.tags))
             if problems or tag_problems:
                 refused.append((position, problems + tag_problems))
@@ -434,12 +513,14 @@ class Store:
                     item.supersedes,
                     item.id or w.new_id(),
                     item.raw,
+                    item.origin,
+                    item.key,
                 )
             )
             if len(batch) >= _BULK_CHUNK:
                 write(batch)
         write(batch)
-        errors = [r.error for r in self.flush_mirror(project) if r.error]
+        errors = [r.error for r in self.flush_mirror(project) if r.error] if mirror else []
         return BulkResult(added, skipped, refused, errors)
 
     def set_status(
@@ -562,17 +643,29 @@ class Store:
         return [w.outbox.flush(self._read(), project, file) for file in w.MIRROR_FILES]
 
     def mirror_check(self, project: str) -> list[MirrorDrift]:
-        """Per mirror file: entries the store has but the file lacks, and what is wrong with it."""
+        """Per mirror file: entries the store has but no mirror file shows, and what is wrong with it.
+
+        An entry is present when its anchor is in either file, or, for an entry
+        taken in from a hand-written line, when that line is still there.
+        """
+        from storage.markdown_import import parse_log
+
         w = _writing()
         pending = w.outbox.pending_errors(self._read(), project)
+        scans = {file: w.scan(Path(project) / file) for file in w.MIRROR_FILES}
+        present: set[str] = set()
+        for file, found in scans.items():
+            present.update(found.anchors)
+            if found.text:
+                log = parse_log(found.text, name=file, default_zone=self.zone)
+                present.update(e.uid for e in log.entries if not e.logbook_line)
         report: list[MirrorDrift] = []
-        for file in w.MIRROR_FILES:
-            found = w.scan(Path(project) / file)
+        for file, found in scans.items():
             expected = [e for e in self.iter_entries(project) if w.mirror_file_for(e.kind) == file]
             pending_here = {item for f, item, _ in pending if f == file}
-            missing = [e for e in expected if e.id not in found.anchors and e.id not in pending_here]
+            missing = [e for e in expected if e.id not in present and e.id not in pending_here]
             problems = list(found.problems)
-            if expected and not found.exists and not found.problems:
+            if missing and not found.exists and not found.problems:
                 problems.append(f"{found.path} does not exist")
             report.append(
                 MirrorDrift(

@@ -165,12 +165,21 @@ def clean_tags(tags: list[str] | tuple[str, ...]) -> tuple[list[str], list[Probl
     return cleaned, problems
 
 
-def clean_fields(kind: Kind, raw: Mapping[str, str | None]) -> tuple[dict[str, str], list[Problem]]:
+def clean_fields(
+    kind: Kind, raw: Mapping[str, str | None], *, strict: bool = True
+) -> tuple[dict[str, str], list[Problem]]:
     """Normalise ``raw`` for ``kind`` and list every rule it breaks.
 
     Returns the cleaned fields (empty optional fields dropped) and the
     problems; the entry may be written only when the list is empty.
+
+    ``strict=False`` is for text people already wrote elsewhere (a hand-kept log
+    being imported): what was written is kept as it is, so missing fields and
+    a placeholder word in prose ("the REPLACE_ME file") are not refusals, and
+    control characters are removed rather than refused.
     """
+    if not strict:
+        return _clean_written(kind, raw), []
     problems: list[Problem] = []
     allowed = set(field_names(kind))
     fields: dict[str, str] = {}
@@ -212,6 +221,36 @@ def clean_fields(kind: Kind, raw: Mapping[str, str | None]) -> tuple[dict[str, s
         if spec.required and spec.name not in fields and not _may_be_empty(kind, spec.name, fields):
             problems.append(Problem(spec.name, "is required and was left blank"))
     return fields, problems
+
+
+def _clean_written(kind: Kind, raw: Mapping[str, str | None]) -> dict[str, str]:
+    """``clean_fields(strict=False)``: keep what was written, minus what no entry may hold.
+
+    The fast path of bulk imports (one call per imported entry).
+    """
+    fields: dict[str, str] = {}
+    for name in _FIELD_NAMES[kind]:
+        value = raw.get(name)
+        if not value:
+            continue
+        if "\r" in value or value.startswith("\ufeff"):
+            value = normalize_text(value)
+        if _FORBIDDEN.search(value):
+            value = _FORBIDDEN.sub("", value)
+        value = value.strip()
+        if value:
+            fields[name] = value
+    if "severity" in fields:
+        try:
+            fields["severity"] = normalize_severity(fields["severity"])
+        except ValueError:
+            del fields["severity"]
+    if kind is Kind.INCIDENT:
+        _check_incident(fields, [])
+    return fields
+
+
+_FIELD_NAMES = {kind: field_names(kind) for kind in Kind}
 
 
 def _check_incident(fields: dict[str, str], problems: list[Problem]) -> None:

@@ -20,7 +20,7 @@ from storage.mirror import MIRROR_FILES, mirror_file_for, scan
 from storage.mirror_format import condense, render_event_line, render_line
 from storage.records import Entry, GitContext
 from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
-from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, key_text, similarity
+from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, fingerprint_of, key_text, similarity
 from storage.validation import clean_fields, clean_tags
 
 __all__ = [
@@ -65,8 +65,10 @@ def entry_row(
     supersedes: str | None,
     entry_id: str,
     raw: str | None = None,
+    origin: str | None = None,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """The columns of a new entry row."""
+    """The columns of a new entry row (``key``: the normalised main text, if already known)."""
     return {
         "id": entry_id,
         "project": project,
@@ -78,9 +80,10 @@ def entry_row(
         "source": source,
         "tags": " ".join(tags),
         "summary": summarize(kind, fields),
-        "fingerprint": fingerprint(kind, fields),
+        "fingerprint": fingerprint(kind, fields) if key is None else fingerprint_of(key),
         "supersedes": supersedes,
         "raw": raw,
+        "origin": origin,
         **entry_columns(fields),
     }
 

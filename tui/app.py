@@ -138,6 +138,9 @@ class LogbookApp(App[None]):
                     lambda k=kind: main.action_filter(k.value),
                 )
             yield SystemCommand("Drafts", "Reopen a draft you left unsaved", main.action_drafts)
+            yield SystemCommand(
+                "Import a log", "Take in a hand-kept HANDOFF.md / INCIDENTS.md (ctrl+o)", main.action_import
+            )
         yield SystemCommand("Keys", "Every key binding (?)", self.action_help)
         yield SystemCommand(
             "Light / dark",

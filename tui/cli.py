@@ -165,10 +165,39 @@ def build_parser() -> argparse.ArgumentParser:
     importing = commands.add_parser(
         "import",
         parents=[common],
-        help="load entries from files",
-        description=("Load entries exported with `logbook export --format jsonl` (idempotent by id)."),
+        help="take in hand-kept logs (HANDOFF.md, INCIDENTS.md...) or a jsonl export",
+        description=(
+            "Take in hand-kept HANDOFF.md / INCIDENTS.md style logs (dated bullets, dated paragraphs, "
+            "## datetime blocks), repairing BOMs, mojibake and glued lines, and reporting templates and "
+            "repeated entries instead of importing them; or a `logbook export --format jsonl` file. "
+            "Importing the same file twice adds nothing."
+        ),
     )
     importing.add_argument("files", nargs="+", metavar="FILE")
+    importing.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what would be imported, repaired and skipped; write nothing",
+    )
+
+    commands.add_parser(
+        "sync",
+        parents=[common],
+        help="take in what teammates appended to HANDOFF.md / INCIDENTS.md",
+        description=(
+            "Import entries that someone else appended to the project's HANDOFF.md / INCIDENTS.md "
+            "(by hand, or pulled with git). Nothing is rewritten in the files. The TUI does this on start."
+        ),
+    )
+    commands.add_parser(
+        "init",
+        parents=[common],
+        help="set the project up: union merges for the mirror files, then sync",
+        description=(
+            "Add `HANDOFF.md merge=union` and `INCIDENTS.md merge=union` to .gitattributes, so two "
+            "branches that both append never conflict, then take in the existing logs."
+        ),
+    )
 
     mirror = commands.add_parser(
         "mirror",

@@ -76,6 +76,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         "incident": cmd_incident,
         "export": cmd_export,
         "import": cmd_import,
+        "sync": cmd_sync,
+        "init": cmd_init,
         "mirror": cmd_mirror,
     }
     try:
@@ -364,60 +366,126 @@ def cmd_export(ctx: Context) -> int:
 
 
 def cmd_import(ctx: Context) -> int:
+    paths = [Path(name) for name in ctx.args.files]
+    for path in paths:
+        if not path.is_file():
+            raise NotFound(str(path))
+    code = EXIT_OK
+    reports: list[dict[str, Any]] = []
+    for path in paths:
+        if path.suffix == ".jsonl":
+            code = max(code, _import_jsonl(ctx, path, reports))
+            continue
+        from storage.importing import import_file
+
+        report = import_file(ctx.store, ctx.project, path, dry_run=ctx.args.dry_run)
+        reports.append(report.to_dict())
+        if not ctx.json:
+            _print_import(ctx, report.to_dict())
+        if report.refused:
+            code = EXIT_REFUSED
+    if ctx.json:
+        ctx.emit(reports)
+    return code
+
+
+def _print_import(ctx: Context, report: dict[str, Any]) -> None:
+    lines = messages.import_report(report)
+    ctx.say(ctx.style.bold(lines[0]))
+    for line in lines[1:]:
+        ctx.say(line)
+
+
+def _import_jsonl(ctx: Context, path: Path, reports: list[dict[str, Any]]) -> int:
     from datetime import datetime
 
     items: list[NewEntry] = []
     bad: list[str] = []
-    for name in ctx.args.files:
-        path = Path(name)
-        if not path.is_file():
-            raise NotFound(name)
-        with path.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                    kind = Kind(record["kind"])
-                    items.append(
-                        NewEntry(
-                            kind=kind,
-                            fields={n: record.get(n) for n in field_names(kind)},
-                            tags=record.get("tags") or (),
-                            created_at=datetime.fromisoformat(record["created_at"].replace("Z", "+00:00")),
-                            id=record["id"],
-                            author=record.get("author"),
-                            branch=record.get("branch"),
-                            commit=record.get("commit"),
-                            supersedes=record.get("supersedes"),
-                            raw=record.get("raw"),
-                        )
+    with path.open(encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                kind = Kind(record["kind"])
+                items.append(
+                    NewEntry(
+                        kind=kind,
+                        fields={n: record.get(n) for n in field_names(kind)},
+                        tags=record.get("tags") or (),
+                        created_at=datetime.fromisoformat(record["created_at"].replace("Z", "+00:00")),
+                        id=record["id"],
+                        author=record.get("author"),
+                        branch=record.get("branch"),
+                        commit=record.get("commit"),
+                        supersedes=record.get("supersedes"),
+                        raw=record.get("raw"),
+                        origin=record.get("origin"),
                     )
-                except (ValueError, KeyError, TypeError, AttributeError) as error:
-                    bad.append(f"{path}:{number}: not a logbook entry ({error})")
-    result = ctx.store.add_many(ctx.project, items, source="import")
+                )
+            except (ValueError, KeyError, TypeError, AttributeError) as error:
+                bad.append(f"{path}:{number}: not a logbook entry ({error})")
+    if ctx.args.dry_run:
+        known = ctx.store.known_ids([item.id for item in items if item.id])
+        added, skipped, refused, errors = [i.id for i in items if i.id not in known], list(known), [], []
+    else:
+        result = ctx.store.add_many(ctx.project, items, source="import")
+        added, skipped, refused, errors = result.added, result.skipped, result.refused, result.mirror_errors
     for message in bad:
         ctx.warn(message)
-    for position, problems in result.refused:
+    for position, problems in refused:
         ctx.warn(f"entry {position}: " + "; ".join(str(p) for p in problems))
-    for error in result.mirror_errors:
+    for error in errors:
         ctx.warn(error)
     summary = messages.IMPORT_DONE.format(
-        added=len(result.added), skipped=len(result.skipped), refused=len(result.refused) + len(bad)
+        added=len(added), skipped=len(skipped), refused=len(refused) + len(bad)
     )
     if ctx.json:
-        ctx.emit(
+        reports.append(
             {
-                "ok": not (bad or result.refused),
-                "added": len(result.added),
-                "skipped": len(result.skipped),
-                "refused": len(result.refused) + len(bad),
+                "file": str(path),
+                "ok": not (bad or refused),
+                "added": len(added),
+                "skipped": len(skipped),
+                "refused": len(refused) + len(bad),
             }
         )
         ctx.warn(summary)
     else:
         ctx.say(summary)
-    return EXIT_REFUSED if bad or result.refused else EXIT_OK
+    return EXIT_REFUSED if bad or refused else EXIT_OK
+
+
+def cmd_sync(ctx: Context) -> int:
+    from storage.importing import sync
+
+    reports = sync(ctx.store, ctx.project)
+    if ctx.json:
+        ctx.emit([report.to_dict() for report in reports])
+        return EXIT_OK
+    if not any(report.added for report in reports):
+        ctx.say(messages.SYNC_NOTHING)
+    for report in reports:
+        if report.added or report.log.duplicates or report.log.placeholders:
+            _print_import(ctx, report.to_dict())
+    return EXIT_OK
+
+
+def cmd_init(ctx: Context) -> int:
+    from storage.importing import init_project, sync
+
+    added = init_project(ctx.project)
+    reports = sync(ctx.store, ctx.project)
+    imported = sum(len(report.added) for report in reports)
+    if ctx.json:
+        ctx.emit({"gitattributes_added": added, "imported": imported})
+        return EXIT_OK
+    if added:
+        ctx.say(messages.INIT_GITATTRIBUTES.format(rules=", ".join(added)))
+    else:
+        ctx.say(messages.INIT_ALREADY)
+    ctx.say(messages.INIT_IMPORTED.format(count=imported))
+    return EXIT_OK
 
 
 # -- the mirror ---------------------------------------------------------------
@@ -464,12 +532,11 @@ def cmd_mirror(ctx: Context) -> int:
             name = Path(report.file).name
             if report.clean:
                 ctx.say(messages.MIRROR_CLEAN.format(file=name, count=report.present))
-                continue
             for entry in report.missing:
                 summary = one_line(entry.summary, 70)
                 ctx.say(f"{name}: missing {entry.short_id} {ctx.when(entry)} {summary}")
             for item in report.pending:
                 ctx.say(f"{name}: pending {item}")
             for problem in report.problems:
-                ctx.say(f"{name}: {problem}")
+                ctx.say(f"{name}: {problem} ({messages.LEFT_AS_IS})")
     return EXIT_OK if all(r.clean for r in reports) else EXIT_REFUSED

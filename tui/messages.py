@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from storage.records import Draft, Entry
@@ -28,6 +28,10 @@ DRAFT_RESTORED = "Restored your unsaved {kind} draft from {when}."
 STORE_LOCKED = "The store is busy (another logbook is writing); try again in a moment."
 SCHEMA_TOO_NEW = "{error}"
 IMPORT_DONE = "Imported {added} entries ({skipped} already present, {refused} refused)."
+SYNC_NOTHING = "Nothing new in HANDOFF.md / INCIDENTS.md."
+INIT_GITATTRIBUTES = "Added to .gitattributes: {rules} (branches that both append will merge cleanly)."
+INIT_ALREADY = ".gitattributes already merges HANDOFF.md and INCIDENTS.md with union."
+INIT_IMPORTED = "Took in {count} entries from the existing logs."
 EXPORTED = "Exported {count} entries to {target}."
 PROMPT_INTRO = "Some required fields are missing; fill them in (Ctrl+C to cancel)."
 
@@ -68,6 +72,11 @@ def status_changed(result: Saved) -> str:
 
 # -- the TUI -------------------------------------------------------------------
 
+IMPORT_TITLE = "Import a hand-kept log (HANDOFF.md or INCIDENTS.md style)"
+IMPORT_PLACEHOLDER = "path to the file, e.g. HANDOFF.md or ~/old-project/INCIDENTS.md"
+IMPORT_HINT = "What would be imported, repaired and skipped shows here as you type the path."
+IMPORT_KEYS = "ctrl+s imports what is shown · Esc cancels · nothing is written before ctrl+s"
+IMPORT_NO_FILE = "No file at {path}."
 SEARCH_PLACEHOLDER = "words in any field; Enter goes to the list, Esc clears"
 TUI_EMPTY = "No entries yet. Press h (handoff), i (incident), d (decision) or n (note) to add one."
 COPIED_LINE = "Copied the mirror line to the clipboard."
@@ -97,3 +106,45 @@ def draft_line(draft: Draft, when: str) -> str:
 
 def mirror_pending(count: int, error: str) -> str:
     return f"{count} mirror lines could not be written ({error}); they stay pending."
+
+
+def import_report(report: dict[str, Any]) -> list[str]:
+    """What importing a file did, as lines (the CLI prints them, the TUI shows them)."""
+    verb = "would add" if report["dry_run"] else "added"
+    kinds = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in sorted(report["by_kind"].items()))
+    lines = [
+        f"{report['file']}: {report['entries']} dated entries",
+        f"  {verb} {report['added']} ({kinds or 'nothing new'}); "
+        f"{report['already_in_store']} already in the store",
+    ]
+    if report["duplicates"]:
+        count = len(report["duplicates"])
+        lines.append(f"  {count} repeated entr{'y' if count == 1 else 'ies'}, not imported again:")
+        for dup in report["duplicates"]:
+            first = (
+                f"line {dup['duplicate_of_line']}"
+                if "duplicate_of_line" in dup
+                else f"entry {dup['duplicate_of_id'][:8]}"
+            )
+            lines.append(f"    line {dup['line']} ({dup['when']}) repeats {first}")
+    if report["placeholders"]:
+        count = len(report["placeholders"])
+        lines.append(f"  {count} unfilled template{'' if count == 1 else 's'}, not imported:")
+        lines += [f"    line {item['line']}: {item['placeholder']}" for item in report["placeholders"]]
+    lines += [f"  repaired: {repair} ({count})" for repair, count in report["repairs"].items()]
+    if report["not_understood"]:
+        lines.append(f"  {len(report['not_understood'])} lines not understood (left out):")
+        for item in report["not_understood"][:20]:
+            text = " ".join(item["text"].split())
+            lines.append(f"    line {item['line']}: {text[:90]}")
+    lines += [f"  line {item['line']} refused: {item['reason']}" for item in report["refused"]]
+    lines += [f"  mirror: {error}" for error in report["mirror_errors"]]
+    return lines
+
+
+def synced(added: int, files: list[str]) -> str:
+    return f"Took in {added} entr{'y' if added == 1 else 'ies'} appended to {' and '.join(files)} by others."
+
+
+def imported(count: int, name: str) -> str:
+    return f"Imported {count} entr{'y' if count == 1 else 'ies'} from {name}."

@@ -50,6 +50,21 @@ def _draft(store: Store, project: Path) -> None:
     )
 
 
+OLD_LOG = (
+    "# HANDOFF (kept by hand)\n\n"
+    "- 2025-12-13 22:40 MSK Р Р†Р вЂљРІР‚Сњ Verified API up: GET /api/v1/health -> 200. "
+    "Verify: `curl localhost:8000/api/v1/health` -> ok\n"
+    "- 2025-12-13 22:40 MSK Р Р†Р вЂљРІР‚Сњ Verified API up: GET /api/v1/health -> 200. "
+    "Verify: `curl localhost:8000/api/v1/health` -> ok\n"
+    "2025-12-13 23:11 MSK Added DB schema for drafts. Verified: alembic current -> 552d97f8cc92 (head)\n"
+    "- 2025-12-14 0016 MSK INCIDENT <symptom>. Root cause: <root_cause>. Fix/mitigation: <fix>.\n"
+)
+
+
+def _old_log(store: Store, project: Path) -> None:
+    (project / "old-handoff.md").write_text(OLD_LOG, encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class Scene:
     name: str
@@ -85,6 +100,13 @@ SCENES: tuple[Scene, ...] = (
     ),
     Scene("status", keys=("2", "enter", "s"), description="Changing an incident's status"),
     Scene("drafts", setup=_draft, description="A draft left unsaved is offered back on launch"),
+    Scene(
+        "import",
+        keys=("ctrl+o", *"old-handoff.md"),
+        setup=_old_log,
+        wait=0.6,
+        description="Importing a hand-kept log: repairs, repeats and templates are shown first",
+    ),
     Scene("help", keys=("question_mark",), description="Every key binding (?)"),
     Scene("palette", keys=("ctrl+p",), wait=0.3, description="The command palette (ctrl+p)"),
 )
@@ -123,7 +145,7 @@ async def play(scene: Scene, pilot: Pilot) -> None:
     await settle(pilot)
     for key in scene.keys:
         await pilot.press(key)
-        if key in ("enter", "slash", "ctrl+s", "i", "h", "n", "d", "s", "1", "2"):
+        if key in ("enter", "slash", "ctrl+s", "ctrl+o", "i", "h", "n", "d", "s", "1", "2"):
             await settle(pilot)
     if scene.wait:
         await pilot.pause(scene.wait)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
@@ -42,6 +43,7 @@ class MainScreen(Screen[None]):
         Binding("3", "filter('decision')", "decisions", group=FILTER, id="main.filter-decision", show=False),
         Binding("4", "filter('note')", "notes", group=FILTER, id="main.filter-note", show=False),
         Binding("ctrl+d", "drafts", "Drafts", id="main.drafts", show=False),
+        Binding("ctrl+o", "import", "Import a log", id="main.import", show=False),
         Binding("escape", "clear_search", "Clear search", id="main.clear-search", show=False),
     ]
     AUTO_FOCUS = "#entries"
@@ -90,6 +92,28 @@ class MainScreen(Screen[None]):
             self.notify(message, severity="warning", timeout=8)
         if opening.drafts:
             self._offer_drafts(opening.drafts)
+        self._sync()
+
+    @work(thread=True, group="sync", exclusive=True, exit_on_error=False)
+    def _sync(self) -> None:
+        """Take in what teammates appended to the mirror files (after the first frame)."""
+        from storage.importing import sync
+
+        reports = sync(self.logbook.store, self.logbook.project)
+        added = sum(len(report.added) for report in reports)
+        if added:
+            files = [Path(report.path).name for report in reports if report.added]
+            self.app.call_from_thread(self._synced, added, files)
+
+    def _synced(self, added: int, files: list[str]) -> None:
+        self.notify(messages.synced(added, files), timeout=6)
+        self.reload()
+
+    def action_import(self) -> None:
+        from tui.screens.importing import ImportScreen
+
+        if self._ready:
+            self.app.push_screen(ImportScreen(), self._form_closed)
 
     # -- what the list shows ------------------------------------------------
 

@@ -1,0 +1,69 @@
+"""Import throughput: `logbook import HANDOFF.md` on a generated log in the seed formats.
+
+The log (bench/seed_logs.py) mixes every format of ../shared/seeds with what
+hand-keeping breaks (repeats, templates, glued lines, mojibake). It is the
+project's own HANDOFF.md, the usual case: a team arriving with years of log.
+The clock covers the whole process: start, parse, repairs, store, exit.
+
+Target (issue 5): at least 5 MB/s on 50 MB.
+Run: `.venv/bin/python -m bench.import_speed [--megabytes 50]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.seed_logs import write_log
+
+LOGBOOK = str(Path(sys.executable).with_name("logbook"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--megabytes", type=float, default=50)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="logbook-import-bench-") as tmp:
+        project = Path(tmp) / "project"
+        project.mkdir()
+        size = write_log(project / "HANDOFF.md", args.megabytes)
+        start = time.perf_counter()
+        done = subprocess.run(
+            [
+                LOGBOOK,
+                "--db",
+                str(Path(tmp) / "logbook.db"),
+                "--project",
+                str(project),
+                "--json",
+                "import",
+                str(project / "HANDOFF.md"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        elapsed = time.perf_counter() - start
+    [report] = json.loads(done.stdout)
+    rate = size / 1e6 / elapsed
+    print(f"{size / 1e6:.1f} MB, {report['entries']:,} dated entries: {elapsed:.2f} s, {rate:.1f} MB/s")
+    print(
+        f"  added {report['added']:,}, repeats {len(report['duplicates']):,}, "
+        f"templates {len(report['placeholders']):,}, repairs {report['repairs']}"
+    )
+    print("  target: at least 5 MB/s")
+    out = Path(__file__).with_name("results")
+    out.mkdir(exist_ok=True)
+    (out / "import_speed.json").write_text(
+        json.dumps({"megabytes": size / 1e6, "seconds": elapsed, "mb_per_s": rate}, indent=2)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

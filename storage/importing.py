@@ -1,0 +1,205 @@
+"""Taking hand-kept logs into the store: `logbook import FILE`, and `logbook sync`.
+
+``import_log`` stores what :mod:`storage.markdown_import` read, idempotently:
+an entry written by logbook keeps its id, a hand-written entry gets an id made
+from its time and words (the same line gives the same id in every clone, so
+two teammates importing one file never double it). Entries read from the
+project's own HANDOFF.md / INCIDENTS.md are not appended there again.
+
+``sync`` reads only what was appended to the mirror files since the last
+sync (a digest of the part already read tells an append from a rewrite), so
+running it on every TUI start costs nothing when nobody wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from storage.markdown_import import ParsedEntry, ParsedLog, parse_log
+from storage.mirror import MIRROR_FILES
+from storage.records import Entry
+from storage.store import NewEntry, Store
+
+REPEAT_WINDOW = timedelta(hours=24)
+
+
+@dataclass
+class ImportReport:
+    """What importing one file did (or, for a dry run, would do)."""
+
+    path: str
+    log: ParsedLog
+    dry_run: bool = False
+    added: list[ParsedEntry] = field(default_factory=list)
+    already: list[ParsedEntry] = field(default_factory=list)
+    repeats_of_stored: list[tuple[ParsedEntry, Entry]] = field(default_factory=list)
+    refused: list[tuple[ParsedEntry, str]] = field(default_factory=list)
+    mirror_errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        log = self.log
+        return {
+            "file": self.path,
+            "dry_run": self.dry_run,
+            "entries": len(log.entries),
+            "by_kind": dict(Counter(entry.kind.value for entry in self.added)),
+            "added": len(self.added),
+            "already_in_store": len(self.already),
+            "duplicates": [
+                {"line": e.line, "when": e.when, "duplicate_of_line": e.duplicate_of.line}
+                for e in log.duplicates
+                if e.duplicate_of is not None
+            ]
+            + [
+                {"line": e.line, "when": e.when, "duplicate_of_id": stored.id}
+                for e, stored in self.repeats_of_stored
+            ],
+            "placeholders": [{"line": e.line, "placeholder": e.placeholder} for e in log.placeholders],
+            "repairs": dict(log.repairs),
+            "not_understood": [{"line": n, "text": text} for n, text in log.not_understood],
+            "refused": [{"line": e.line, "reason": reason} for e, reason in self.refused],
+            "mirror_errors": self.mirror_errors,
+        }
+
+
+def _is_own_mirror(path: Path, project: str) -> bool:
+    try:
+        resolved = path.resolve()
+    except OSError:
+        return False
+    return resolved.parent == Path(project).resolve() and resolved.name in MIRROR_FILES
+
+
+def import_log(
+    store: Store,
+    project: str,
+    log: ParsedLog,
+    *,
+    mirror: bool,
+    source: str = "import",
+    dry_run: bool = False,
+    path: str | None = None,
+) -> ImportReport:
+    """Store the entries of ``log`` that the store does not have yet."""
+    report = ImportReport(path=path or log.name, log=log, dry_run=dry_run)
+    candidates = [(entry, entry.store_id) for entry in log.fresh]
+    known = store.known_ids([entry_id for _, entry_id in candidates])
+    fresh: list[tuple[ParsedEntry, str]] = []
+    for entry, entry_id in candidates:
+        if entry_id in known:
+            report.already.append(entry)
+        else:
+            fresh.append((entry, entry_id))
+    # Hand-written entries may repeat an entry the store got another way (typed in the
+    # TUI, then also written by hand): same rules as adding one, against the store.
+    hand_written = [(e, i) for e, i in fresh if not e.logbook_line]
+    if hand_written and store.count_between(
+        project,
+        min(e.created_at for e, _ in hand_written) - REPEAT_WINDOW,
+        max(e.created_at for e, _ in hand_written) + REPEAT_WINDOW,
+    ):
+        kept = []
+        for entry, entry_id in fresh:
+            stored = (
+                None
+                if entry.logbook_line
+                else store.find_repeat(project, entry.kind, entry.fields, entry.created_at)
+            )
+            if stored is not None:
+                report.repeats_of_stored.append((entry, stored))
+            else:
+                kept.append((entry, entry_id))
+        fresh = kept
+    if dry_run:
+        report.added = [entry for entry, _ in fresh]
+        return report
+    items = [
+        NewEntry(
+            kind=entry.kind,
+            fields=entry.fields,
+            tags=entry.tags,
+            created_at=entry.created_at,
+            id=entry_id,
+            raw=None if entry.logbook_line else entry.raw,
+            origin=f"{Path(report.path).name}:{entry.line}",
+            key=entry.key,
+        )
+        for entry, entry_id in fresh
+    ]
+    result = store.add_many(project, items, source=source, strict=False, mirror=mirror)
+    added = set(result.added)
+    report.added = [entry for entry, entry_id in fresh if entry_id in added]
+    by_position = {position: reason for position, reason in result.refused}
+    report.refused = [
+        (fresh[position - 1][0], "; ".join(str(p) for p in problems))
+        for position, problems in by_position.items()
+    ]
+    report.mirror_errors = result.mirror_errors
+    return report
+
+
+def import_file(
+    store: Store, project: str, path: Path, *, dry_run: bool = False, source: str = "import"
+) -> ImportReport:
+    """Read a hand-kept log and store what is new in it (nothing, when ``dry_run``)."""
+    log = parse_log(path.read_bytes(), name=path.name, default_zone=store.zone)
+    own = _is_own_mirror(path, project)
+    return import_log(store, project, log, mirror=not own, source=source, dry_run=dry_run, path=str(path))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def sync(store: Store, project: str) -> list[ImportReport]:
+    """Take in what others appended to the project's mirror files since the last sync."""
+    reports = []
+    for name in MIRROR_FILES:
+        path = Path(project) / name
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if not path.is_file():
+            continue
+        state = store.sync_state(project, name)
+        if state is not None and state["size"] == stat.st_size and state["mtime_ns"] == stat.st_mtime_ns:
+            continue  # untouched since the last sync: not even read
+        data = path.read_bytes()
+        start = 0
+        if (
+            state is not None
+            and len(data) >= state["size"]
+            and _digest(data[: state["size"]]) == state["digest"]
+        ):
+            start = state["size"]  # only appended to: read the new part
+        log = parse_log(data[start:], name=name, default_zone=store.zone)
+        if start:
+            offset = data[:start].count(b"\n")
+            for entry in log.entries:
+                entry.line += offset
+            log.not_understood = [(n + offset, text) for n, text in log.not_understood]
+        report = import_log(store, project, log, mirror=False, source="sync", path=str(path))
+        store.save_sync_state(project, name, len(data), stat.st_mtime_ns, _digest(data))
+        reports.append(report)
+    return reports
+
+
+GITATTRIBUTES_RULES = ("HANDOFF.md merge=union", "INCIDENTS.md merge=union")
+
+
+def init_project(project: str) -> list[str]:
+    """Add the union-merge rules to .gitattributes (append-only); return the lines added."""
+    path = Path(project) / ".gitattributes"
+    existing = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    missing = [rule for rule in GITATTRIBUTES_RULES if rule not in (line.strip() for line in existing)]
+    if missing:
+        prefix = "" if not existing or path.read_bytes().endswith(b"\n") else "\n"
+        with path.open("a", encoding="utf-8", newline="\n") as handle:
+            handle.write(prefix + "".join(f"{rule}\n" for rule in missing))
+    return missing

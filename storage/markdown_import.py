@@ -1,0 +1,584 @@
+"""Reading hand-kept HANDOFF.md / INCIDENTS.md files into entries (no database here).
+
+The formats are the ones people actually use (see ../shared/seeds):
+
+- dated bullets: ``- 2025-12-13 23:49 MSK — symptom — root cause: … — fix: … — verification: …``
+- dated paragraphs: ``2025-12-13 23:11 MSK Added … Verified: `cmd` -> result``
+- ``## 2025-12-15 00:06:35 MSK`` blocks of ``- What:`` / ``- Why:`` / ``- Verify:`` /
+  ``- Expected:`` / ``- Now:`` / ``- Next:`` lines
+- a bullet with indented ``Symptom:`` / ``Root cause:`` / ``Fix/Mitigation:`` /
+  ``Verification:`` lines under it
+- logbook's own lines (``<!-- logbook:ID -->``), read back exactly
+
+On the way in it repairs what hand-keeping breaks (a BOM, UTF-16, CRLF,
+mojibake, two entries glued onto one line) and it reports instead of
+importing: unfilled templates, and entries that repeat an earlier one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from storage import mojibake
+from storage.kinds import Kind, normalize_severity
+from storage.mirror import decode_mirror
+from storage.mirror_format import ANCHOR_RE, parse_line
+from storage.similarity import NEAR_DUPLICATE_SCORE, key_text, normalize, word_similarity
+from storage.timeparse import TIME_RE, read_time
+
+REWORDED_WINDOW = timedelta(hours=1)
+RECENT_ENTRIES = 30
+SAME_MINUTE_SCORE = 0.3
+"""Two entries written in the same minute are one entry appended twice when their words
+overlap this much; the seeds' reworded repeats score 0.33-0.91 (tests/storage/test_import_seeds.py)."""
+
+_DATED = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<bullet>[-*+]\s+)?(?=\d{4}-\d{2}-\d{2}[ T]\d)", re.M)
+_HEADING_DATED = re.compile(r"^#{1,6}\s+(?=\d{4}-\d{2}-\d{2}[ T]\d)", re.M)
+_GLUED = re.compile(r"(?<=\S)(?=- \d{4}-\d{2}-\d{2}[ T]\d{1,2}:?\d{2})")
+_LEAD = re.compile(r"^[\s:;,.—–\-\ufffd]+")
+_INCIDENT_MARK = re.compile(r"^(?:INCIDENT|FAILED|FAILURE|BROKEN)\b[\s:—–\-\ufffd]*", re.IGNORECASE)
+_DECISION_MARK = re.compile(r"^Decision\b[\s:—–\-\ufffd]*", re.IGNORECASE)
+_NOTE_MARK = re.compile(r"^(?:Process\s+)?Note\s*:\s*", re.IGNORECASE)
+_CITATION = re.compile(r"\s*\[file:\d+\]")
+_ARROW = re.compile(r"\s*(?:->|=>|→)\s*")
+_TEMPLATE_TOKEN = re.compile(r"<\s*[A-Za-z][\w /|-]*>")
+_FIELD_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?P<label>What|Why|Verify|Verification|Expected|Now|Next|Symptom|"
+    r"Root\s*cause|Cause|Fix\s*/\s*Mitigation|Fix|Mitigation|Decision|Consequences?|Severity|Status)"
+    r"\s*:\s*(?P<value>.*)$",
+    re.IGNORECASE,
+)
+
+# Labels inside a one-line entry, in the words the seeds use.
+_LABELS: tuple[tuple[str, str], ...] = (
+    ("symptom", r"symptom"),
+    ("cause", r"root[\s-]*cause|cause"),
+    ("fix", r"fix\s*/\s*mitigation|fix|mitigation|workaround"),
+    ("verification", r"verification|verified|verify"),
+    ("expected", r"expected(?:\s+result)?"),
+    ("why", r"why|reason"),
+    ("now", r"now"),
+    ("next", r"next(?:\s+step)?"),
+    ("decision", r"decision"),
+    ("consequences", r"consequences?|consequence"),
+)
+_LABEL_RE = re.compile(
+    r"(?:^|(?<=[\s.;,(—–\ufffd]))(?P<label>"
+    + "|".join(f"(?P<{name}_{i}>{pattern})" for i, (name, pattern) in enumerate(_LABELS))
+    + r")(?:\s*\([^)]{1,40}\))?\s*(?::|(?<=verified)\s+(?=with\b|via\b|by\b|[\w.\\/`$\"'-]))",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ParsedEntry:
+    """One dated entry found in a file."""
+
+    line: int
+    kind: Kind
+    created_at: datetime
+    when: str
+    fields: dict[str, str]
+    raw: str
+    tags: tuple[str, ...] = ()
+    entry_id: str | None = None
+    logbook_line: bool = False
+    event_of: str | None = None
+    placeholder: str | None = None
+    duplicate_of: ParsedEntry | None = None
+    key: str = ""
+    """The entry's main words, normalised (what repeats are recognised by)."""
+    uid: str = ""
+    """The id a hand-written entry is stored under (see :meth:`content_id`)."""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            self.key = normalize(key_text(self.kind, self.fields))
+        if not self.uid:
+            self.uid = self.content_id()
+
+    @property
+    def store_id(self) -> str:
+        """The id in the store: logbook's own id, else the one made from the entry's text."""
+        return self.entry_id or self.uid
+
+    @property
+    def imported(self) -> bool:
+        """True when this entry is to be stored (not a template, not a repeat, not an event)."""
+        return self.placeholder is None and self.duplicate_of is None and self.event_of is None
+
+    def content_id(self) -> str:
+        """A stable id for a hand-written entry: the same line gives the same id in every clone.
+
+        Made from the minute and the words of the line (case and spacing aside), so a
+        line that reaches a file twice (a union merge, a copy) is one entry.
+        """
+        words = " ".join(self.raw.split()).casefold()
+        digest = hashlib.blake2b(f"{self.created_at:%Y-%m-%dT%H:%M}|{words}".encode(), digest_size=8)
+        return digest.hexdigest()
+
+    def to_tuple(self) -> tuple[Any, ...]:
+        """Cheap to pickle (the parallel reader sends entries between processes)."""
+        return (
+            self.line,
+            self.kind.value,
+            self.created_at.timestamp(),
+            self.when,
+            self.fields,
+            self.raw,
+            self.tags,
+            self.entry_id,
+            self.logbook_line,
+            self.event_of,
+            self.placeholder,
+            self.key,
+            self.uid,
+        )
+
+    @classmethod
+    def from_tuple(cls, data: tuple[Any, ...]) -> ParsedEntry:
+        (
+            line,
+            kind,
+            stamp,
+            when,
+            fields,
+            raw,
+            tags,
+            entry_id,
+            logbook_line,
+            event_of,
+            placeholder,
+            key,
+            uid,
+        ) = data
+        return cls(
+            line=line,
+            kind=Kind(kind),
+            created_at=datetime.fromtimestamp(stamp, UTC),
+            when=when,
+            fields=fields,
+            raw=raw,
+            tags=tags,
+            entry_id=entry_id,
+            logbook_line=logbook_line,
+            event_of=event_of,
+            placeholder=placeholder,
+            key=key,
+            uid=uid,
+        )
+
+
+@dataclass
+class ParsedLog:
+    """What a file holds, and what was done to read it."""
+
+    name: str
+    entries: list[ParsedEntry] = field(default_factory=list)
+    repairs: Counter[str] = field(default_factory=Counter)
+    not_understood: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def fresh(self) -> list[ParsedEntry]:
+        return [e for e in self.entries if e.imported]
+
+    @property
+    def duplicates(self) -> list[ParsedEntry]:
+        return [e for e in self.entries if e.duplicate_of is not None]
+
+    @property
+    def placeholders(self) -> list[ParsedEntry]:
+        return [e for e in self.entries if e.placeholder is not None]
+
+    def by_kind(self) -> Counter[str]:
+        return Counter(e.kind.value for e in self.fresh)
+
+
+def decode(data: bytes) -> tuple[str, Counter[str]]:
+    """Text of a file with BOM, UTF-16 and CRLF undone, and a count of each repair."""
+    repairs: Counter[str] = Counter()
+    text, _, problems = decode_mirror(data)
+    for problem in problems:
+        if "UTF-16" in problem:
+            repairs["utf-16 converted to utf-8"] += 1
+        elif "byte-order mark" in problem:
+            repairs["byte-order mark removed"] += 1
+        elif "not UTF-8" in problem:
+            repairs["bytes that were not UTF-8 replaced"] += 1
+    crlf = text.count("\r\n")
+    if crlf:
+        repairs["CRLF line endings"] += crlf
+        text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        repairs["CR line endings"] += text.count("\r")
+        text = text.replace("\r", "\n")
+    return text, repairs
+
+
+def _repair_line(line: str, repairs: Counter[str]) -> list[str]:
+    """A hand-written line with mojibake decoded and glued entries split apart.
+
+    A line logbook wrote (it ends with its anchor) is left exactly as it is:
+    its text was validated when written, and whatever a field held ("Ã©" on
+    purpose, "x- 2025-01-01 …") must read back the same, not be "repaired".
+    """
+    if "<!-- logbook:" in line and ANCHOR_RE.search(line) and parse_line(line.lstrip()) is not None:
+        return [line]
+    line, fixed = mojibake.repair(line)
+    if fixed:
+        repairs["mojibake sequences decoded"] += fixed
+    pieces = _GLUED.split(line) if "- 20" in line else [line]
+    if len(pieces) > 1:
+        repairs["entries glued onto the line before, split"] += len(pieces) - 1
+    return pieces
+
+
+PARALLEL_FROM_BYTES = 4_000_000
+"""Files at least this big are read by several processes at once (a chunk each)."""
+
+
+def parse_log(data: bytes | str, *, name: str, default_zone: tzinfo) -> ParsedLog:
+    """Every dated entry of a hand-kept log, with templates and repeats marked."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    text, repairs = decode(data)
+    log = ParsedLog(name=name, repairs=repairs)
+    chunks = _chunks(text) if len(data) >= PARALLEL_FROM_BYTES else [(0, text)]
+    if len(chunks) > 1:
+        parts = _parse_in_processes(chunks, name, default_zone)
+    else:
+        parts = [_parse_text(text, name, default_zone, 0, False)]
+    seen_entry = False
+    for entries, part_repairs, not_understood in parts:
+        log.entries += entries
+        log.repairs.update(part_repairs)
+        # Lines before the first entry are the file's preamble (title, rules), not mistakes.
+        log.not_understood += not_understood if (seen_entry or entries) else []
+        seen_entry = seen_entry or bool(entries)
+    _mark_duplicates(log.entries)
+    return log
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """The text cut at entry starts into one piece per CPU, with each piece's first line number."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2:
+        return [(0, text)]
+    size = len(text) // workers
+    pieces: list[tuple[int, str]] = []
+    start, line = 0, 0
+    for _ in range(workers - 1):
+        cut = text.find("\n", start + size)
+        while cut != -1 and not _starts_entry(text, cut + 1):
+            cut = text.find("\n", cut + 1)
+        if cut == -1:
+            break
+        pieces.append((line, text[start : cut + 1]))
+        line += text.count("\n", start, cut + 1)
+        start = cut + 1
+    pieces.append((line, text[start:]))
+    return pieces
+
+
+def _starts_entry(text: str, position: int) -> bool:
+    return bool(_DATED.match(text, position) or _HEADING_DATED.match(text, position))
+
+
+def _parse_in_processes(
+    chunks: list[tuple[int, str]], name: str, zone: tzinfo
+) -> list[tuple[list[ParsedEntry], Counter[str], list[tuple[int, str]]]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [
+            _parse_text(text, name, zone, offset, index > 0) for index, (offset, text) in enumerate(chunks)
+        ]
+    with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [
+            pool.submit(_parse_packed, text, name, zone, offset, index > 0)
+            for index, (offset, text) in enumerate(chunks)
+        ]
+        results = [future.result() for future in futures]
+    return [([ParsedEntry.from_tuple(t) for t in packed], repairs, nu) for packed, repairs, nu in results]
+
+
+def _parse_packed(
+    text: str, name: str, zone: tzinfo, offset: int, after_entries: bool
+) -> tuple[list[tuple[Any, ...]], Counter[str], list[tuple[int, str]]]:
+    entries, repairs, not_understood = _parse_text(text, name, zone, offset, after_entries)
+    return [entry.to_tuple() for entry in entries], repairs, not_understood
+
+
+def _parse_text(
+    text: str, name: str, default_zone: tzinfo, line_offset: int, after_entries: bool
+) -> tuple[list[ParsedEntry], Counter[str], list[tuple[int, str]]]:
+    """The entries of one piece of a file (repeats are marked later, over the whole file)."""
+    log = ParsedLog(name=name)
+    default_kind = Kind.INCIDENT if "incident" in name.lower() else Kind.HANDOFF
+    current: list[str] | None = None
+    start = 0
+    block = False
+    for number, line in enumerate(text.split("\n"), start=line_offset + 1):
+        for piece in _repair_line(line, log.repairs):
+            heading = _HEADING_DATED.match(piece)
+            dated = _DATED.match(piece)
+            if heading or dated:
+                _finish(log, current, start, default_kind, default_zone, block)
+                body = piece[heading.end() :] if heading else piece[dated.end() :]
+                current, start, block = [body], number, bool(heading)
+            elif (
+                current is not None
+                and piece.strip()
+                and (piece[:1] in " \t" or (block and _FIELD_LINE.match(piece)))
+            ):
+                current.append(piece)
+            elif not piece.strip():
+                if not block:
+                    _finish(log, current, start, default_kind, default_zone, block)
+                    current = None
+            else:
+                if current is not None:
+                    _finish(log, current, start, default_kind, default_zone, block)
+                    current = None
+                if (after_entries or log.entries) and not piece.lstrip().startswith("#"):
+                    log.not_understood.append((number, piece))
+    _finish(log, current, start, default_kind, default_zone, block)
+    return log.entries, log.repairs, log.not_understood
+
+
+def _finish(
+    log: ParsedLog,
+    lines: list[str] | None,
+    number: int,
+    default_kind: Kind,
+    zone: tzinfo,
+    block: bool,
+) -> None:
+    if not lines:
+        return
+    first = lines[0]
+    match = TIME_RE.match(first)
+    if match is None:  # a date that is not a time we can read: say so
+        log.not_understood.append((number, first))
+        return
+    raw = "\n".join(lines).strip()
+    when = match.group().strip()
+    created = read_time(match, zone)
+    if ANCHOR_RE.search(first):
+        parsed = parse_line(f"- {raw}")
+        if parsed is not None:
+            log.entries.append(
+                ParsedEntry(
+                    line=number,
+                    kind=parsed.kind,
+                    created_at=created,
+                    when=when,
+                    fields=parsed.fields,
+                    raw=raw,
+                    tags=parsed.tags,
+                    entry_id=parsed.entry_id,
+                    logbook_line=True,
+                    event_of=parsed.event_of,
+                )
+            )
+            return
+    body = first[match.end() :]
+    rest = [line.strip() for line in lines[1:]]
+    kind, fields = _block_fields(body, rest) if block else _line_fields(body, rest, default_kind)
+    entry = ParsedEntry(line=number, kind=kind, created_at=created, when=when, fields=fields, raw=raw)
+    entry.placeholder = _template(fields)
+    log.entries.append(entry)
+
+
+def _clean(text: str) -> str:
+    text = _CITATION.sub("", text)
+    text = text.replace("\u200b", "").strip()
+    text = re.sub(r"^[`'\"]+(?=[^`'\"]*$)", "", text)
+    return text.strip().strip(";,").rstrip(".").strip()
+
+
+def _split_verification(text: str) -> tuple[str, str]:
+    """`cmd` -> result: the command and what it printed."""
+    text = _clean(text)
+    text = re.sub(r"^(?:with|via|by)\s+", "", text, flags=re.IGNORECASE)
+    # "Verified backend tests are green: CMD -> result": the words before the colon are prose.
+    text = re.sub(r"^[A-Za-z][A-Za-z ,']{2,40}:\s+(?=\S)", "", text)
+    span = re.match(r"^`([^`]+)`\s*", text)
+    if span and not _ARROW.search(span.group(1)):
+        rest = _ARROW.sub(" ", text[span.end() :], count=1).strip()
+        return span.group(1).strip(), _clean(rest.strip("`"))
+    parts = _ARROW.split(text, maxsplit=1)
+    command = parts[0].strip().strip("`").strip()
+    expected = parts[1].strip().strip("`").strip() if len(parts) > 1 else ""
+    return command, _clean(expected)
+
+
+def _segments(body: str) -> tuple[str, list[tuple[str, str]]]:
+    """Split "head. Label: value; Label2: value" into the head and labelled values."""
+    labels = [m for m in _LABEL_RE.finditer(body) if m.start() > 0 or m.group("label").lower() != "verified"]
+    if not labels:
+        return body, []
+    head = body[: labels[0].start()]
+    found: list[tuple[str, str]] = []
+    for index, match in enumerate(labels):
+        end = labels[index + 1].start() if index + 1 < len(labels) else len(body)
+        name = next(
+            key.rsplit("_", 1)[0] for key, value in match.groupdict().items() if value and key != "label"
+        )
+        found.append((name, body[match.end() : end]))
+    return head, found
+
+
+def _line_fields(body: str, rest: list[str], default_kind: Kind) -> tuple[Kind, dict[str, str]]:
+    body = _LEAD.sub("", body)
+    kind = default_kind
+    if _DECISION_MARK.match(body):
+        kind, body = Kind.DECISION, _DECISION_MARK.sub("", body)
+    elif _NOTE_MARK.match(body):
+        kind, body = Kind.NOTE, _NOTE_MARK.sub("", body)
+    elif _INCIDENT_MARK.match(body):
+        kind, body = Kind.INCIDENT, _INCIDENT_MARK.sub("", body)
+    text = " ".join([body, *rest]) if rest else body
+    text = text.replace(" — ", " ; ").replace(" – ", " ; ").replace(" \ufffd ", " ; ")
+    head, segments = _segments(text)
+    fields: dict[str, str] = {}
+    for name, value in segments:
+        value = _clean(value)
+        if not value:
+            continue
+        if name == "verification":
+            command, expected = _split_verification(value)
+            fields.setdefault("verify", command)
+            if expected:
+                fields.setdefault("expected", expected)
+        elif name == "decision" and kind is Kind.DECISION:
+            head = f"{_clean(head)}. {value}" if _clean(head) else value
+        elif name in fields:
+            fields[name] += f"; {value}"
+        else:
+            fields[name] = value
+    head = _clean(head)
+    if kind is Kind.INCIDENT:
+        head = re.sub(r"^Symptom\s*:\s*", "", head, flags=re.IGNORECASE)
+        symptom = fields.pop("symptom", "")
+        fields["symptom"] = f"{head}; {symptom}" if head and symptom else head or symptom
+        return kind, _only(kind, fields)
+    if kind is Kind.DECISION:
+        fields["decision"] = head
+        consequences = [fields.pop(k) for k in ("verify", "expected", "consequences") if k in fields]
+        if consequences:
+            fields["consequences"] = " -> ".join(consequences)
+        return kind, _only(kind, fields)
+    if kind is Kind.NOTE:
+        return kind, {"text": _clean(text)}
+    fields["what"] = head
+    return kind, _only(kind, fields)
+
+
+def _block_fields(body: str, rest: list[str]) -> tuple[Kind, dict[str, str]]:
+    """A ``## datetime`` block: one ``Label: value`` per line."""
+    fields: dict[str, str] = {}
+    for line in rest:
+        match = _FIELD_LINE.match(line)
+        if not match:
+            continue
+        label = re.sub(r"\s+", " ", match["label"].lower())
+        value = _clean(match["value"])
+        name = {
+            "verification": "verify",
+            "root cause": "cause",
+            "rootcause": "cause",
+            "fix / mitigation": "fix",
+            "fix/mitigation": "fix",
+            "mitigation": "fix",
+            "consequence": "consequences",
+        }.get(label.replace(" / ", "/"), label)
+        if name == "verify":
+            command, expected = _split_verification(value)
+            fields["verify"] = command
+            if expected and "expected" not in fields:
+                fields["expected"] = expected
+        elif value:
+            fields[name] = value
+    if "symptom" in fields:
+        return Kind.INCIDENT, _only(Kind.INCIDENT, fields)
+    if "decision" in fields and "what" not in fields:
+        return Kind.DECISION, _only(Kind.DECISION, fields)
+    if "what" not in fields and body.strip():
+        fields["what"] = _clean(body)
+    return Kind.HANDOFF, _only(Kind.HANDOFF, fields)
+
+
+def _only(kind: Kind, fields: dict[str, str]) -> dict[str, str]:
+    from storage.kinds import field_names
+
+    allowed = field_names(kind)
+    result = {name: value for name, value in fields.items() if name in allowed and value}
+    if "severity" in result:
+        try:
+            result["severity"] = normalize_severity(result["severity"])
+        except ValueError:
+            del result["severity"]
+    return result
+
+
+def _template(fields: dict[str, str]) -> str | None:
+    """The template token when the entry is an unfilled template (``<symptom>``...)."""
+    templated = [
+        value
+        for value in fields.values()
+        if _TEMPLATE_TOKEN.search(value)
+        and not re.sub(r"->|=>|[\s.;:,]+", "", _TEMPLATE_TOKEN.sub("", value))
+    ]
+    main = fields.get("symptom") or fields.get("what") or fields.get("decision") or fields.get("text") or ""
+    if templated and (main in templated or len(templated) * 2 >= len(fields)):
+        shown = main if main in templated else templated[0]
+        return _TEMPLATE_TOKEN.search(shown).group()  # type: ignore[union-attr]
+    return None
+
+
+def _mark_duplicates(entries: list[ParsedEntry]) -> None:
+    """Link repeats to the first entry: appended twice, or reworded soon after.
+
+    The same text within 24 hours is a repeat (found through a dict, at any
+    file size); a reworded repeat is looked for among the entries just before
+    it, as people re-append within minutes: nearly the same words within an
+    hour, or a fair part of them within the same minute.
+    """
+    by_text: dict[tuple[Kind, str], ParsedEntry] = {}
+    by_anchor: dict[str, ParsedEntry] = {}
+    recent: list[tuple[ParsedEntry, frozenset[str]]] = []
+    for entry in entries:
+        if entry.placeholder or entry.event_of:
+            continue
+        if entry.entry_id:
+            first = by_anchor.setdefault(entry.entry_id, entry)
+            if first is not entry:
+                entry.duplicate_of = first
+            continue
+        text = entry.key
+        key = (entry.kind, text)
+        first = by_text.get(key)
+        if first is not None and abs(entry.created_at - first.created_at) <= timedelta(hours=24):
+            entry.duplicate_of = first
+            continue
+        entry_words = frozenset(text.split())
+        for earlier, earlier_words in reversed(recent):
+            gap = abs(entry.created_at - earlier.created_at)
+            if earlier.kind is not entry.kind or gap > REWORDED_WINDOW:
+                continue
+            score = word_similarity(entry_words, earlier_words)
+            if score >= NEAR_DUPLICATE_SCORE or (gap < timedelta(minutes=1) and score >= SAME_MINUTE_SCORE):
+                entry.duplicate_of = earlier
+                break
+        if entry.duplicate_of is None:
+            by_text.setdefault(key, entry)
+            recent.append((entry, entry_words))
+            del recent[:-RECENT_ENTRIES]

@@ -1,0 +1,62 @@
+"""Hand-kept logs in the TUI: what teammates append is picked up on start; ctrl+o imports a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.tui.conftest import rows, settle
+from tui.screens.importing import ImportScreen
+from tui.screens.main import MainScreen
+from tui.widgets.entry_list import EntryList
+
+OLD_LOG = """# HANDOFF (kept by hand)
+
+- 2025-12-13 22:40 MSK \u2014 Verified API up: GET /api/v1/health -> 200. Verify: `curl localhost:8000/api/v1/health` -> ok
+- 2025-12-13 22:40 MSK \u2014 Verified API up: GET /api/v1/health -> 200. Verify: `curl localhost:8000/api/v1/health` -> ok
+2025-12-13 23:11 MSK Added DB schema for drafts. Verified: alembic current -> 552d97f8cc92 (head)
+- 2025-12-14 0016 MSK INCIDENT <symptom>. Root cause: <root_cause>. Fix/mitigation: <fix>.
+"""
+
+
+async def test_teammates_lines_are_taken_in_on_start(app_factory, db_path: Path, project: Path) -> None:
+    (project / "INCIDENTS.md").write_text(
+        "# INCIDENTS\n\n- 2025-12-14 12:41 MSK INCIDENT Uvicorn failed to bind on 0.0.0.0:8000.\n"
+        "  Root cause: another process listens on 8000.\n  Fix/Mitigation: run on 8002.\n"
+    )
+    app = app_factory()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, 5)
+        entries = app.screen.query_one(EntryList)
+        assert entries.count == 1
+        assert entries.highlighted.summary == "Uvicorn failed to bind on 0.0.0.0:8000"
+        assert any("Took in 1 entry" in n.message for n in app._notifications)
+    assert rows(db_path, "SELECT source, cause, origin FROM entry") == [
+        ("sync", "another process listens on 8000", "INCIDENTS.md:3")
+    ]
+
+
+async def test_import_screen_previews_then_imports(app_factory, db_path: Path, project: Path) -> None:
+    (project / "old-handoff.md").write_text(OLD_LOG)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportScreen)
+        await pilot.press(*"old-handoff.md")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        preview = str(app.screen.query_one("#import-preview").render())
+        assert "4 dated entries" in preview and "would add 2" in preview
+        assert "line 4 (2025-12-13 22:40 MSK) repeats line 3" in preview
+        assert "line 6: <symptom>" in preview
+        assert rows(db_path, "SELECT count(*) FROM entry") == [(0,)]  # a preview writes nothing
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_one(EntryList).count == 2
+    assert sorted(rows(db_path, "SELECT kind, source FROM entry")) == [
+        ("handoff", "import"),
+        ("handoff", "import"),
+    ]
+    assert "Added DB schema for drafts" in (project / "HANDOFF.md").read_text()  # mirrored like any add

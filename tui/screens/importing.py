@@ -1,0 +1,105 @@
+"""Import a hand-kept log from the TUI: type a path, see what would happen, then import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from tui import messages
+
+if TYPE_CHECKING:
+    from tui.app import LogbookApp
+
+PREVIEW_DEBOUNCE = 0.3
+
+
+class ImportScreen(ModalScreen[bool]):
+    """Dismisses with True when entries were imported."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "import", "Import", id="import.run", priority=True),
+        Binding("escape", "cancel", "Cancel", id="import.cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._timer: Timer | None = None
+        self._ready_path: Path | None = None
+
+    @property
+    def logbook(self) -> LogbookApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(messages.IMPORT_TITLE, classes="dialog-title")
+            yield Input(placeholder=messages.IMPORT_PLACEHOLDER, id="import-path")
+            with VerticalScroll(id="import-preview-scroll"):
+                yield Static(messages.IMPORT_HINT, id="import-preview")
+            yield Static(messages.IMPORT_KEYS, classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        path_input = self.query_one("#import-path", Input)
+        path_input.cursor_blink = self.logbook.cursor_blink
+        path_input.focus()
+
+    @on(Input.Changed, "#import-path")
+    def _path_changed(self) -> None:
+        self._ready_path = None
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(PREVIEW_DEBOUNCE, self._preview)
+
+    def _path(self) -> Path:
+        text = self.query_one("#import-path", Input).value.strip()
+        path = Path(text).expanduser()
+        return path if path.is_absolute() else Path(self.logbook.project) / path
+
+    def _preview(self) -> None:
+        if self.query_one("#import-path", Input).value.strip():
+            self._run(self._path(), dry_run=True)
+
+    @work(thread=True, exclusive=True, group="import")
+    def _run(self, path: Path, dry_run: bool) -> None:
+        from storage.importing import import_file
+
+        if not path.is_file():
+            self.app.call_from_thread(self._show, path, None, messages.IMPORT_NO_FILE.format(path=path))
+            return
+        try:
+            report = import_file(self.logbook.store, self.logbook.project, path, dry_run=dry_run)
+        except (OSError, ValueError) as error:
+            self.app.call_from_thread(self._show, path, None, str(error))
+            return
+        self.app.call_from_thread(self._show, path, report.to_dict(), "")
+
+    def _show(self, path: Path, report: dict[str, Any] | None, error: str) -> None:
+        preview = self.query_one("#import-preview", Static)
+        if report is None:
+            preview.update(error)
+            return
+        from tui.render import display_path
+
+        preview.update("\n".join(messages.import_report({**report, "file": display_path(path)})))
+        if report["dry_run"]:
+            self._ready_path = path
+        else:
+            self.notify(messages.imported(report["added"], path.name))
+            self.dismiss(report["added"] > 0)
+
+    def action_import(self) -> None:
+        if self._ready_path is not None and self._ready_path == self._path():
+            self._run(self._ready_path, dry_run=False)
+        else:
+            self._preview()  # nothing previewed for this path yet: preview first
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
