@@ -59,6 +59,8 @@ class Saved:
     mirror_file: Path
     mirror_error: str | None = None
     event: Event | None = None
+    masked: tuple[str, ...] = ()
+    """What was masked before storing (e.g. "a password in a URL"): say it to the user."""
 
     @property
     def mirrored(self) -> bool:
@@ -90,6 +92,7 @@ class BulkResult:
     skipped: list[str]
     refused: list[tuple[int, list[Problem]]]
     mirror_errors: list[str]
+    masked: tuple[str, ...] = ()
 
 
 def _insert_rows(db: sqlite3.Connection, table: str, rows: list[dict[str, Any]]) -> None:
@@ -409,6 +412,7 @@ class Store:
         problems += tag_problems
         if problems:
             raise Refused(problems)
+        cleaned, masked = w.mask_fields(cleaned)
         if supersedes:
             supersedes = self.resolve_id(supersedes, project)
         context = context or GitContext()
@@ -429,12 +433,12 @@ class Store:
             session.flush()
             session.connection().exec_driver_sql(FTS_FILL, (record.seq - 1, record.seq))
         entry = self.get(row["id"])
-        return self._flushed(entry)
+        return self._flushed(entry, masked=masked)
 
-    def _flushed(self, entry: Entry, event: Event | None = None) -> Saved:
+    def _flushed(self, entry: Entry, event: Event | None = None, masked: tuple[str, ...] = ()) -> Saved:
         w = _writing()
         result = w.outbox.flush(self._read(), entry.project, w.mirror_file_for(entry.kind))
-        return Saved(entry, result.file, result.error, event)
+        return Saved(entry, result.file, result.error, event, masked)
 
     def _outbox_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return _writing().outbox_row(row, self.zone, self.clock())
@@ -459,6 +463,7 @@ class Store:
         """
         added: list[str] = []
         skipped: list[str] = []
+        masked: list[str] = []
         refused: list[tuple[int, list[Problem]]] = []
         batch: list[dict[str, Any]] = []
         connection = self._read()
@@ -501,6 +506,9 @@ class Store:
             if problems or tag_problems:
                 refused.append((position, problems + tag_problems))
                 continue
+            cleaned, found = w.mask_fields(cleaned)
+            raw, raw_found = w.mask_text(item.raw)
+            masked.extend(found or raw_found)
             batch.append(
                 w.entry_row(
                     project,
@@ -512,16 +520,16 @@ class Store:
                     GitContext(item.branch, item.commit, item.author),
                     item.supersedes,
                     item.id or w.new_id(),
-                    item.raw,
+                    raw,
                     item.origin,
-                    item.key,
+                    None if found else item.key,
                 )
             )
             if len(batch) >= _BULK_CHUNK:
                 write(batch)
         write(batch)
         errors = [r.error for r in self.flush_mirror(project) if r.error] if mirror else []
-        return BulkResult(added, skipped, refused, errors)
+        return BulkResult(added, skipped, refused, errors, tuple(masked))
 
     def set_status(
         self,
@@ -550,8 +558,9 @@ class Store:
             raise Refused(
                 [Problem("cause", 'the root cause is still "unknown": say what it was in the note')]
             )
+        note, masked = _writing().mask_text(note)
         data = {"status": new_status.value, "previous": entry.status, "note": note}
-        return self._add_event(entry, "status", data, source, context)
+        return self._add_event(entry, "status", data, source, context, masked)
 
     def _add_event(
         self,
@@ -560,6 +569,7 @@ class Store:
         data: dict[str, Any],
         source: str,
         context: GitContext | None,
+        masked: tuple[str, ...] = (),
     ) -> Saved:
         from storage.orm import EventRow, OutboxRow
 
@@ -596,7 +606,7 @@ class Store:
                 )
             )
         event = next(e for e in self.events(entry.id) if e.id == event_id)
-        return self._flushed(self.get(entry.id), event)
+        return self._flushed(self.get(entry.id), event, masked)
 
     # -- drafts ----------------------------------------------------------
 
@@ -612,14 +622,16 @@ class Store:
         """Keep a half-typed form; returns its id (pass it back to update the same draft)."""
         from storage.orm import DraftRow
 
-        draft_id = draft_id or _writing().new_id()
+        w = _writing()
+        draft_id = draft_id or w.new_id()
+        kept = {name: w.mask_text(value)[0] for name, value in fields.items()}  # secrets never stored
         with self._session() as session:
             session.merge(
                 DraftRow(
                     id=draft_id,
                     project=project,
                     kind=kind.value,
-                    fields=json.dumps(dict(fields), ensure_ascii=False),
+                    fields=json.dumps(kept, ensure_ascii=False),
                     supersedes=supersedes,
                     updated_at=to_db(self.clock()),
                 )

@@ -20,6 +20,7 @@ from storage.mirror import MIRROR_FILES, mirror_file_for, scan
 from storage.mirror_format import condense, render_event_line, render_line
 from storage.records import Entry, GitContext
 from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
+from storage.secrets import mask_secrets
 from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, fingerprint_of, key_text, similarity
 from storage.validation import clean_fields, clean_tags
 
@@ -29,6 +30,8 @@ __all__ = [
     "clean_tags",
     "entry_row",
     "find_duplicate",
+    "mask_fields",
+    "mask_text",
     "mirror_file_for",
     "new_id",
     "outbox",
@@ -38,6 +41,24 @@ __all__ = [
     "scan",
     "summarize",
 ]
+
+
+def mask_fields(fields: dict[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Fields with credentials masked, and what was masked ("a password in a URL", ...)."""
+    masked: dict[str, str] = {}
+    found: list[str] = []
+    for name, value in fields.items():
+        masked[name], labels = mask_text(value)
+        found.extend(labels)
+    return masked, tuple(found)
+
+
+def mask_text(text: str | None) -> tuple[str | None, tuple[str, ...]]:
+    if not text:
+        return text, ()
+    masked, findings = mask_secrets(text)
+    return masked, tuple(finding.label for finding in findings)
+
 
 FUZZY_CANDIDATES = 200
 """How many of the latest entries in the window are compared word by word."""

@@ -150,7 +150,16 @@ def cmd_add(ctx: Context) -> int:
         context=git_context(Path(ctx.project)),
     )
     if ctx.json:
-        ctx.emit({"ok": True, "entry": result.entry.to_dict(), "mirror": _mirror_json(result)})
+        ctx.emit(
+            {
+                "ok": True,
+                "entry": result.entry.to_dict(),
+                "mirror": _mirror_json(result),
+                "masked": list(result.masked),
+            }
+        )
+        if result.masked:
+            ctx.warn(messages.masked(result.masked))
     if result.mirror_error:
         ctx.warn(messages.saved(result))
     elif not ctx.json:

@@ -42,9 +42,20 @@ def refused(problems: Iterable[Problem]) -> str:
     return "\n".join(lines)
 
 
+def masked(labels: Iterable[str]) -> str:
+    """ "Masked 2 secrets before saving: a password in a URL, a GitHub token." """
+    labels = list(labels)
+    if not labels:
+        return ""
+    counted = {label: labels.count(label) for label in labels}
+    parts = [f"{label} (x{n})" if n > 1 else label for label, n in counted.items()]
+    return f"Masked {len(labels)} secret{'s' if len(labels) != 1 else ''} before saving: {', '.join(parts)}."
+
+
 def saved(result: Saved) -> str:
     entry = result.entry
-    where = f"Saved {entry.kind.value} {entry.short_id} to the store"
+    prefix = masked(result.masked) + "\n" if result.masked else ""
+    where = f"{prefix}Saved {entry.kind.value} {entry.short_id} to the store"
     if result.mirror_error:
         return (
             f"{where}, but {result.mirror_file.name} could not be written"
