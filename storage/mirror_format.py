@@ -165,8 +165,23 @@ def render_event_line(
         marks = [m for m in (entry.severity, data["status"]) if m]
         change = f"status {data.get('previous') or '?'} → {data['status']}"
         text = f"[{', '.join(marks)}] update of {short}: {change}"
+    elif event_type == "verification":
+        result = "verified" if data.get("result") == "pass" else "verification FAILED"
+        commit = f" at {str(data['commit'])[:12]}" if data.get("commit") else ""
+        command = _code(str(data.get("command", "")))
+        text = f"update of {short}: {result}{commit}: {command} -> exit {data.get('exit_code')}"
     else:
-        text = f"update of {short}: {event_type}"
+        label = {
+            "timeline": "timeline",
+            "action": f"action item {data.get('number')}",
+            "action-done": f"action item {data.get('number')} done",
+            "impact": "impact",
+            "lesson-wrong": "lesson (went wrong)",
+            "lesson-right": "lesson (went right)",
+        }.get(event_type, event_type)
+        text = f"update of {short}: {label}"
+        if event_type == "timeline" and data.get("at"):
+            text += f" at {format_local(datetime.fromisoformat(str(data['at'])), zone)}"
     detail = " ".join(str(v) for k, v in data.items() if k in ("note", "text") and v)
     if detail:
         text += SEP + condense(detail)[0]

@@ -37,6 +37,8 @@ class EntryRow(SQLModel, table=True):
     supersedes: str | None = Field(default=None, foreign_key="entry.id")
     raw: str | None = None
     origin: str | None = None
+    session_id: str | None = Field(default=None, foreign_key="work_session.id")
+    signature: str | None = None
     what: str | None = None
     why: str | None = None
     verify: str | None = None
@@ -92,6 +94,19 @@ class OutboxRow(SQLModel, table=True):
     file_offset: int | None = None
     error: str | None = None
     created_at: str
+
+
+class WorkSessionRow(SQLModel, table=True):
+    """A work session: entries made without a long idle gap, or between session start/end."""
+
+    __tablename__ = "work_session"
+
+    id: str = Field(primary_key=True)
+    project: str
+    title: str | None = None
+    started_at: str
+    ended_at: str | None = None
+    explicit: int = 0
 
 
 class SyncStateRow(SQLModel, table=True):

@@ -36,10 +36,21 @@ class Entry:
     supersedes: str | None = None
     raw: str | None = None
     origin: str | None = None
+    session_id: str | None = None
     # Derived from events at read time; the entry row itself is never edited.
     status: str | None = None
     superseded_by: str | None = None
     verification: str | None = None
+    """The latest re-run of the verification command: "pass", "fail", or None (never)."""
+    verified_commit: str | None = None
+
+    def badge(self, head: str | None) -> str:
+        """verified / failed / stale (verified at another commit than ``head``) / never."""
+        if self.verification == "fail":
+            return "failed"
+        if self.verification == "pass":
+            return "stale" if head and self.verified_commit and self.verified_commit != head else "verified"
+        return "never"
 
     @property
     def short_id(self) -> str:
@@ -80,6 +91,8 @@ class Entry:
             data["raw"] = self.raw
         if self.origin:
             data["origin"] = self.origin
+        if self.session_id:
+            data["session"] = self.session_id
         return data
 
 
@@ -104,6 +117,38 @@ class Event:
             "author": self.author,
             "source": self.source,
             **self.data,
+        }
+
+
+@dataclass(frozen=True)
+class WorkSession:
+    """Entries made together: what ``logbook export`` summarises by default."""
+
+    id: str
+    project: str
+    title: str
+    started_at: datetime
+    ended_at: datetime | None
+    explicit: bool
+    entries: int = 0
+    last_at: datetime | None = None
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:SHORT_ID_CHARS]
+
+    def to_dict(self) -> dict[str, Any]:
+        def iso(moment: datetime | None) -> str | None:
+            return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+        return {
+            "id": self.id,
+            "title": self.title,
+            "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at),
+            "last_at": iso(self.last_at),
+            "entries": self.entries,
+            "explicit": self.explicit,
         }
 
 

@@ -30,12 +30,12 @@ _FIELD_COLUMNS = (
 
 ENTRY_SELECT = (
     "SELECT e.id, e.project, e.kind, e.created_at, e.author, e.branch, e.git_commit, "
-    "e.source, e.tags, e.summary, e.supersedes, e.raw, e.origin, "
+    "e.source, e.tags, e.summary, e.supersedes, e.raw, e.origin, e.session_id, "
     + ", ".join(f"e.{name}" for name in _FIELD_COLUMNS)
     + ", (SELECT json_extract(v.data, '$.status') FROM event v"
     "    WHERE v.entry_id = e.id AND v.type = 'status' ORDER BY v.seq DESC LIMIT 1)"
     ", (SELECT f.id FROM entry f WHERE f.supersedes = e.id ORDER BY f.seq DESC LIMIT 1)"
-    ", (SELECT json_extract(v.data, '$.result') FROM event v"
+    ", (SELECT v.data FROM event v"
     "    WHERE v.entry_id = e.id AND v.type = 'verification' ORDER BY v.seq DESC LIMIT 1)"
     " FROM entry e"
 )
@@ -43,9 +43,9 @@ ENTRY_SELECT = (
 
 def entry_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Entry:
     kind = Kind(row[2])
-    values = dict(zip(_FIELD_COLUMNS, row[13 : 13 + len(_FIELD_COLUMNS)], strict=True))
+    values = dict(zip(_FIELD_COLUMNS, row[14 : 14 + len(_FIELD_COLUMNS)], strict=True))
     fields = {name: values[name] for name in field_names(kind) if values.get(name) is not None}
-    derived = row[13 + len(_FIELD_COLUMNS) :]
+    derived = row[14 + len(_FIELD_COLUMNS) :]
     return Entry(
         id=row[0],
         project=row[1],
@@ -60,11 +60,19 @@ def entry_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Entry:
         supersedes=row[10],
         raw=row[11],
         origin=row[12],
+        session_id=row[13],
         fields=fields,
         status=derived[0] or fields.get("status"),
         superseded_by=derived[1],
-        verification=derived[2],
+        **_verification(derived[2]),
     )
+
+
+def _verification(data: str | None) -> dict[str, Any]:
+    if not data:
+        return {}
+    parsed = json.loads(data)
+    return {"verification": parsed.get("result"), "verified_commit": parsed.get("commit")}
 
 
 def entry_columns(entry_fields: Mapping[str, Any]) -> dict[str, str | None]:

@@ -9,6 +9,7 @@ that opens a database made by the previous one).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 V1 = """
 CREATE TABLE entry (
@@ -137,8 +138,64 @@ FROM entry WHERE seq > ? AND seq <= ?
 """
 """Index the entries with ``seq`` in (first, last]: called by every write that adds entries."""
 
-STEPS: tuple[str, ...] = (V1, V2)
-"""STEPS[n] brings a database from version n to version n + 1."""
+V3 = """
+CREATE TABLE work_session (
+    id TEXT PRIMARY KEY,
+    project TEXT NOT NULL,
+    title TEXT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    explicit INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX work_session_by_project ON work_session(project, started_at DESC);
+ALTER TABLE entry ADD COLUMN session_id TEXT REFERENCES work_session(id);
+ALTER TABLE entry ADD COLUMN signature TEXT;
+CREATE INDEX entry_by_session ON entry(session_id, created_at);
+CREATE INDEX entry_by_signature ON entry(project, signature) WHERE signature IS NOT NULL;
+"""
+
+
+def _v3(connection: sqlite3.Connection) -> None:
+    """Sessions and error signatures; existing entries are put in sessions by 2-hour gaps."""
+    import os
+    from datetime import datetime, timedelta
+
+    from storage.signature import error_signature
+
+    for statement in _statements(V3):
+        connection.execute(statement)
+    gap = timedelta(hours=2)  # frozen here: a later change of the default must not change this step
+    projects = [row[0] for row in connection.execute("SELECT DISTINCT project FROM entry")]
+    for project in projects:
+        rows = connection.execute(
+            "SELECT seq, created_at FROM entry WHERE project = ? ORDER BY created_at, seq", (project,)
+        ).fetchall()
+        times = [datetime.fromisoformat(created) for _, created in rows]
+        start = 0
+        for index in range(1, len(rows) + 1):
+            if index < len(rows) and times[index] - times[index - 1] <= gap:
+                continue
+            session_id = os.urandom(8).hex()
+            first, last = rows[start][1], rows[index - 1][1]
+            connection.execute(
+                "INSERT INTO work_session (id, project, title, started_at, ended_at) VALUES (?, ?, ?, ?, ?)",
+                (session_id, project, f"Session of {times[start]:%Y-%m-%d %H:%M}", first, last),
+            )
+            connection.executemany(
+                "UPDATE entry SET session_id = ? WHERE seq = ?",
+                [(session_id, seq) for seq, _ in rows[start:index]],
+            )
+            start = index
+    incidents = connection.execute("SELECT seq, symptom FROM entry WHERE kind = 'incident'").fetchall()
+    connection.executemany(
+        "UPDATE entry SET signature = ? WHERE seq = ?",
+        [(error_signature(symptom or ""), seq) for seq, symptom in incidents],
+    )
+
+
+STEPS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, _v3)
+"""STEPS[n] brings a database from version n to version n + 1: SQL, or a function for
+steps that must compute (grouping old entries into sessions)."""
 
 SCHEMA_VERSION = len(STEPS)
 
@@ -166,8 +223,12 @@ def upgrade(connection: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int
             if schema_version(connection) > version:
                 connection.execute("COMMIT")
                 continue
-            for statement in _statements(STEPS[version]):
-                connection.execute(statement)
+            step = STEPS[version]
+            if callable(step):
+                step(connection)
+            else:
+                for statement in _statements(step):
+                    connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {version + 1}")
             connection.execute("COMMIT")
         except BaseException:

@@ -14,6 +14,7 @@ the read side, and it is drawn while these would still be loading.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -23,12 +24,13 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storage.clock import to_db, user_zone, utc_now
+from storage.clock import from_db, to_db, user_zone, utc_now
 from storage.db import connect, default_db_path, enable_wal
 from storage.errors import AmbiguousId, DuplicateEntry, NotFound, Refused
 from storage.fts import MARK_END, MARK_START, fts_query
+from storage.ids import new_id
 from storage.kinds import Kind, Status, normalize_status
-from storage.records import Draft, Entry, Event, GitContext, MirrorDrift, SearchHit
+from storage.records import Draft, Entry, Event, GitContext, MirrorDrift, SearchHit, WorkSession
 from storage.rows import (
     DRAFT_SELECT,
     ENTRY_SELECT,
@@ -47,6 +49,11 @@ if TYPE_CHECKING:
     from storage.validation import Problem
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+INCIDENT_EVENTS = ("timeline", "action", "action-done", "impact", "lesson-wrong", "lesson-right")
+VERIFICATION_TAIL_CHARS = 4000
+SIMILAR_WORDS = 0.45
+"""Word likeness (see similarity.similarity) from which an earlier incident is shown as "seen before"."""
+"""How much of a verification's output the event keeps (the runner caps what it reads)."""
 _BULK_CHUNK = 10_000
 SEARCH_WINDOW = 5000
 
@@ -84,6 +91,8 @@ class NewEntry:
     origin: str | None = None
     key: str | None = None
     """The normalised main text, when the caller already has it (see similarity.fingerprint)."""
+    session_id: str | None = None
+    """Keep this session (a restore); None: sessions are found or made by idle gaps."""
 
 
 @dataclass(frozen=True)
@@ -380,6 +389,59 @@ class Store:
         rows = self._read().execute(f"{EVENT_SELECT} WHERE entry_id = ? ORDER BY seq", (entry_id,))
         return [event_from_row(row) for row in rows]
 
+    def events_for(self, entry_ids: Sequence[str]) -> dict[str, list[Event]]:
+        """Events of many entries at once, oldest first per entry."""
+        found: dict[str, list[Event]] = {}
+        for start in range(0, len(entry_ids), 500):
+            chunk = list(entry_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._read().execute(f"{EVENT_SELECT} WHERE entry_id IN ({marks}) ORDER BY seq", chunk)
+            for row in rows:
+                event = event_from_row(row)
+                found.setdefault(event.entry_id, []).append(event)
+        return found
+
+    def incidents(self, project: str) -> list[Entry]:
+        rows = self._read().execute(
+            f"{ENTRY_SELECT} WHERE e.project = ? AND e.kind = 'incident' ORDER BY e.created_at, e.seq",
+            (project,),
+        )
+        return [entry_from_row(row) for row in rows]
+
+    def similar_incidents(
+        self, project: str, text: str, *, exclude: str | None = None, limit: int = 3
+    ) -> list[tuple[Entry, str]]:
+        """Earlier incidents about the same error: by signature (paths, numbers, ids and hosts
+        normalised), then by full-text likeness. Each with why it matched."""
+        from storage.signature import error_signature
+
+        found: list[tuple[Entry, str]] = []
+        signature = error_signature(text)
+        if signature:
+            rows = self._read().execute(
+                f"{ENTRY_SELECT} WHERE e.project = ? AND e.signature = ? AND e.id IS NOT ?"
+                " ORDER BY e.created_at DESC LIMIT ?",
+                (project, signature, exclude, limit),
+            )
+            found = [(entry_from_row(row), "the same error") for row in rows]
+        if len(found) < limit:
+            words = [w for w in re.findall(r"[A-Za-z][A-Za-z_]{3,}", text)][:12]
+            if words:
+                seen = {e.id for e, _ in found} | {exclude}
+                from storage.similarity import similarity
+
+                for hit in self.search(project, " OR ".join(words), kind=Kind.INCIDENT, limit=limit * 5):
+                    symptom = hit.entry.fields.get("symptom", "")
+                    if (
+                        hit.entry.id in seen
+                        or len(found) >= limit
+                        or similarity(text, symptom) < SIMILAR_WORDS
+                    ):
+                        continue
+                    found.append((hit.entry, "similar words"))
+                    seen.add(hit.entry.id)
+        return found
+
     def followups(self, entry_id: str) -> list[Entry]:
         rows = self._read().execute(f"{ENTRY_SELECT} WHERE e.supersedes = ? ORDER BY e.seq", (entry_id,))
         return [entry_from_row(row) for row in rows]
@@ -427,6 +489,9 @@ class Store:
                 )
                 if duplicate:
                     raise DuplicateEntry(*duplicate)
+            row["session_id"] = self._session_for(
+                session.connection().connection.driver_connection, project, created
+            )
             record = EntryRow(**row)
             session.add(record)
             session.add(OutboxRow(**self._outbox_row(row)))
@@ -439,6 +504,172 @@ class Store:
         w = _writing()
         result = w.outbox.flush(self._read(), entry.project, w.mirror_file_for(entry.kind))
         return Saved(entry, result.file, result.error, event, masked)
+
+    # -- work sessions ---------------------------------------------------------
+
+    def _session_for(self, db: sqlite3.Connection, project: str, moment: datetime) -> str:
+        """The session an entry made at ``moment`` belongs to, started if there is none.
+
+        Called inside the write transaction (``db`` is its connection).
+        """
+        found = self._open_session_at(db, project, moment)
+        if found is not None:
+            return found
+        return self._new_session(db, project, moment)
+
+    def _open_session_at(self, db: sqlite3.Connection, project: str, moment: datetime) -> str | None:
+        from storage.sessions import session_gap
+
+        row = db.execute(
+            "SELECT s.id, s.started_at, s.ended_at,"
+            " (SELECT max(e.created_at) FROM entry e WHERE e.session_id = s.id)"
+            " FROM work_session s WHERE s.project = ? AND s.started_at <= ?"
+            " ORDER BY s.started_at DESC LIMIT 1",
+            (project, to_db(moment)),
+        ).fetchone()
+        if row is None:
+            return None
+        session_id, started, ended, last = row
+        if ended is not None and ended < to_db(moment):
+            return None
+        if from_db(last or started) < moment - session_gap():
+            return None
+        return str(session_id)
+
+    def _new_session(
+        self,
+        db: sqlite3.Connection,
+        project: str,
+        moment: datetime,
+        *,
+        title: str | None = None,
+        explicit: bool = False,
+        ended: datetime | None = None,
+    ) -> str:
+        from storage.sessions import default_title
+
+        session_id = new_id()
+        db.execute(
+            "INSERT INTO work_session (id, project, title, started_at, ended_at, explicit)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                project,
+                title or default_title(moment.astimezone(self.zone)),
+                to_db(moment),
+                to_db(ended) if ended else None,
+                int(explicit),
+            ),
+        )
+        return session_id
+
+    def _assign_sessions(self, db: sqlite3.Connection, project: str, rows: list[dict[str, Any]]) -> None:
+        """Give imported rows sessions: their own, cut by idle gaps, unless one is open then."""
+        from storage.sessions import session_gap, split_by_gap
+
+        given: dict[str, list[str]] = {}
+        for row in rows:
+            if row["session_id"]:
+                given.setdefault(row["session_id"], []).append(row["created_at"])
+        for session_id, times_given in given.items():  # a restore keeps its sessions
+            db.execute(
+                "INSERT OR IGNORE INTO work_session (id, project, title, started_at, ended_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (session_id, project, f"Session {session_id[:8]}", min(times_given), max(times_given)),
+            )
+        ordered = sorted((row for row in rows if not row["session_id"]), key=lambda row: row["created_at"])
+        times = [from_db(row["created_at"]) for row in ordered]
+        now = self.clock()
+        for start, end in split_by_gap(times, session_gap()):
+            session_id = self._open_session_at(db, project, times[start])
+            if session_id is None:
+                over = times[end - 1] + session_gap() < now
+                session_id = self._new_session(
+                    db, project, times[start], ended=times[end - 1] if over else None
+                )
+            for row in ordered[start:end]:
+                row["session_id"] = session_id
+
+    def start_session(self, project: str, title: str | None = None) -> WorkSession:
+        """End the open session (if any) and start a new one now."""
+        now = self.clock()
+        with self._session() as session:
+            db = session.connection().connection.driver_connection
+            db.execute(
+                "UPDATE work_session SET ended_at = ? WHERE project = ? AND ended_at IS NULL",
+                (to_db(now), project),
+            )
+            session_id = self._new_session(db, project, now, title=title, explicit=True)
+        return self.work_session(session_id)
+
+    def end_session(self, project: str) -> WorkSession | None:
+        """End the open session; None when there was none."""
+        current = self.current_session(project)
+        if current is None:
+            return None
+        with self._session() as session:
+            session.connection().connection.driver_connection.execute(
+                "UPDATE work_session SET ended_at = ? WHERE id = ?", (to_db(self.clock()), current.id)
+            )
+        return self.work_session(current.id)
+
+    _SESSION_SELECT = (
+        "SELECT s.id, s.project, s.title, s.started_at, s.ended_at, s.explicit,"
+        " (SELECT count(*) FROM entry e WHERE e.session_id = s.id),"
+        " (SELECT max(e.created_at) FROM entry e WHERE e.session_id = s.id)"
+        " FROM work_session s"
+    )
+
+    def _work_session(self, row: tuple[Any, ...]) -> WorkSession:
+        return WorkSession(
+            id=row[0],
+            project=row[1],
+            title=row[2] or "",
+            started_at=from_db(row[3]),
+            ended_at=from_db(row[4]) if row[4] else None,
+            explicit=bool(row[5]),
+            entries=int(row[6]),
+            last_at=from_db(row[7]) if row[7] else None,
+        )
+
+    def work_session(self, id_or_prefix: str, project: str | None = None) -> WorkSession:
+        prefix = id_or_prefix.strip().lower()
+        sql = f"{self._SESSION_SELECT} WHERE s.id >= ? AND s.id < ?"
+        args: list[Any] = [prefix, prefix + "g"]
+        if project:
+            sql += " AND s.project = ?"
+            args.append(project)
+        rows = self._read().execute(sql + " LIMIT 2", args).fetchall()
+        if not rows:
+            raise NotFound(id_or_prefix)
+        if len(rows) > 1 and rows[0][0] != prefix:
+            raise AmbiguousId(id_or_prefix, [r[0][:12] for r in rows])
+        return self._work_session(rows[0])
+
+    def sessions(self, project: str, limit: int = 50) -> list[WorkSession]:
+        """The project's sessions, newest first."""
+        rows = self._read().execute(
+            f"{self._SESSION_SELECT} WHERE s.project = ? ORDER BY s.started_at DESC LIMIT ?", (project, limit)
+        )
+        return [self._work_session(row) for row in rows]
+
+    def current_session(self, project: str) -> WorkSession | None:
+        """The session still open now (not ended, last entry within the idle gap), if any."""
+        session_id = self._open_session_at(self._read(), project, self.clock())
+        return self.work_session(session_id) if session_id else None
+
+    def session_entries(self, session_id: str) -> list[Entry]:
+        rows = self._read().execute(
+            f"{ENTRY_SELECT} WHERE e.session_id = ? ORDER BY e.created_at, e.seq", (session_id,)
+        )
+        return [entry_from_row(row) for row in rows]
+
+    def entries_since(self, project: str, since: datetime) -> list[Entry]:
+        rows = self._read().execute(
+            f"{ENTRY_SELECT} WHERE e.project = ? AND e.created_at >= ? ORDER BY e.created_at, e.seq",
+            (project, to_db(since)),
+        )
+        return [entry_from_row(row) for row in rows]
 
     def _outbox_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
         return _writing().outbox_row(row, self.zone, self.clock())
@@ -491,6 +722,7 @@ class Store:
                     # transaction): the ORM's bulk path ran a statement per few rows and
                     # SQLAlchemy's parameter handling cost more than SQLite's insert.
                     db = session.connection().connection.driver_connection
+                    self._assign_sessions(db, project, fresh)
                     last = db.execute("SELECT coalesce(max(seq), 0) FROM entry").fetchone()[0]
                     _insert_rows(db, "entry", fresh)
                     db.execute(FTS_FILL, (last, last + len(fresh)))
@@ -523,6 +755,7 @@ class Store:
                     raw,
                     item.origin,
                     None if found else item.key,
+                    item.session_id,
                 )
             )
             if len(batch) >= _BULK_CHUNK:
@@ -561,6 +794,81 @@ class Store:
         note, masked = _writing().mask_text(note)
         data = {"status": new_status.value, "previous": entry.status, "note": note}
         return self._add_event(entry, "status", data, source, context, masked)
+
+    def add_incident_event(
+        self,
+        entry_id: str,
+        event_type: str,
+        text: str = "",
+        *,
+        at: datetime | None = None,
+        number: int | None = None,
+        source: str = "cli",
+        context: GitContext | None = None,
+    ) -> Saved:
+        """Add to an incident's postmortem: a timeline event, an action item (or its
+        completion), the impact, or a lesson (what went wrong / right). Stored as a new
+        event and mirrored; the incident entry itself is never edited.
+        """
+        from storage.validation import Problem, find_forbidden_char, find_placeholder
+
+        entry = self.get(entry_id)
+        if entry.kind is not Kind.INCIDENT:
+            raise Refused([Problem(event_type, f"entry {entry.short_id} is a {entry.kind}, not an incident")])
+        if event_type not in INCIDENT_EVENTS:
+            raise Refused([Problem("event", f"{event_type!r} is not one of {', '.join(INCIDENT_EVENTS)}")])
+        text = text.strip()
+        data: dict[str, Any] = {}
+        if event_type == "action-done":
+            actions = [e for e in self.events(entry.id) if e.type == "action"]
+            if number is None or not 1 <= number <= len(actions):
+                raise Refused([Problem("action", f"incident {entry.short_id} has no action item {number}")])
+            data = {"number": number, "text": actions[number - 1].data.get("text", "")}
+        else:
+            problem = (
+                ("is empty" if not text else None)
+                or (find_forbidden_char(text) and f"contains {find_forbidden_char(text)}")
+                or (find_placeholder(text) and f"still holds the placeholder {find_placeholder(text)!r}")
+            )
+            if problem:
+                raise Refused([Problem(event_type, problem)])
+            data = {"text": text}
+            if event_type == "action":
+                data["number"] = sum(1 for e in self.events(entry.id) if e.type == "action") + 1
+            if event_type == "timeline":
+                data["at"] = to_db(at or self.clock())
+        masked: tuple[str, ...] = ()
+        if "text" in data:
+            data["text"], masked = _writing().mask_text(data["text"])
+        return self._add_event(entry, event_type, data, source, context, masked)
+
+    def record_verification(
+        self,
+        entry_id: str,
+        *,
+        passed: bool,
+        command: str,
+        exit_code: int | None,
+        duration: float,
+        output_tail: str,
+        expected_seen: bool | None,
+        commit: str | None,
+        source: str = "cli",
+        context: GitContext | None = None,
+    ) -> Saved:
+        """Store the result of re-running an entry's verification command (a new event)."""
+        entry = self.get(entry_id)
+        tail, masked = _writing().mask_text(output_tail[-VERIFICATION_TAIL_CHARS:])
+        data = {
+            "result": "pass" if passed else "fail",
+            "command": command,
+            "exit_code": exit_code,
+            "duration": round(duration, 3),
+            "expected_seen": expected_seen,
+            "commit": commit,
+            "output_tail": tail or "",
+        }
+        return self._add_event(entry, "verification", data, source, context, masked)
 
     def _add_event(
         self,

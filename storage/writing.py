@@ -21,6 +21,7 @@ from storage.mirror_format import condense, render_event_line, render_line
 from storage.records import Entry, GitContext
 from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
 from storage.secrets import mask_secrets
+from storage.signature import error_signature
 from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, fingerprint_of, key_text, similarity
 from storage.validation import clean_fields, clean_tags
 
@@ -88,6 +89,7 @@ def entry_row(
     raw: str | None = None,
     origin: str | None = None,
     key: str | None = None,
+    session_id: str | None = None,
 ) -> dict[str, Any]:
     """The columns of a new entry row (``key``: the normalised main text, if already known)."""
     return {
@@ -105,6 +107,8 @@ def entry_row(
         "supersedes": supersedes,
         "raw": raw,
         "origin": origin,
+        "session_id": session_id,
+        "signature": error_signature(fields.get("symptom", "")) if kind is Kind.INCIDENT else None,
         **entry_columns(fields),
     }
 

@@ -152,15 +152,103 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("status", help="open, mitigated or resolved")
     status.add_argument("--note", default="", help="what changed (the cause, if it was unknown)")
+    event = incident_actions.add_parser("event", parents=[common], help="add a timeline event")
+    event.add_argument("text", help="what happened")
+    event.add_argument(
+        "--at", metavar="TIME", help='when it happened ("2025-12-14 12:41", "12:41"; default now)'
+    )
+    action = incident_actions.add_parser("action", parents=[common], help="add an action item")
+    action.add_argument("text", help="what should be done")
+    done = incident_actions.add_parser("action-done", parents=[common], help="mark action item N done")
+    done.add_argument("number", type=int, help="the action item's number (see `logbook show ID`)")
+    impact = incident_actions.add_parser("impact", parents=[common], help="record the impact")
+    impact.add_argument("text", help="who or what was affected, and how much")
+    lesson = incident_actions.add_parser("lesson", parents=[common], help="a lesson learned")
+    lesson.add_argument("went", choices=("wrong", "right"), help="what went wrong, or what went right")
+    lesson.add_argument("text")
+
+    session = commands.add_parser(
+        "session",
+        parents=[common],
+        help="work sessions: start, end, list",
+        description=(
+            "Entries belong to work sessions. A session starts by itself on the first entry after an "
+            "idle gap ($LOGBOOK_SESSION_GAP, default 2h), or explicitly here."
+        ),
+    )
+    session_actions = session.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    start = session_actions.add_parser("start", parents=[common], help="start a new session now")
+    start.add_argument("title", nargs="*", help="what the session is about")
+    session_actions.add_parser("end", parents=[common], help="end the current session")
+    session_list = session_actions.add_parser("list", parents=[common], help="the project's sessions")
+    session_list.add_argument("--limit", "-n", type=int, default=20)
 
     export = commands.add_parser(
         "export",
         parents=[common],
-        help="write the project's entries out",
-        description="Write every entry of the project out (jsonl: one JSON object per line).",
+        help="write a session summary, a postmortem, the troubleshooting guide, or every entry",
+        description=(
+            "`logbook export` writes the summary of the current session (else the last one) to hand the "
+            "work over. `export postmortem ID` writes an incident's postmortem; `export guide` the common "
+            "errors of the project; `export --format jsonl` every entry (for backups and `logbook import`)."
+        ),
     )
-    export.add_argument("--format", choices=("jsonl",), default="jsonl")
+    export.add_argument(
+        "report",
+        nargs="?",
+        default="summary",
+        choices=("summary", "postmortem", "guide"),
+        help="what to write",
+    )
+    export.add_argument("id", nargs="?", help="the incident (postmortem)")
+    scope = export.add_mutually_exclusive_group()
+    scope.add_argument("--session", metavar="ID", help="summarise this session")
+    scope.add_argument(
+        "--since", metavar="DATE", help='summarise everything since DATE ("2025-12-14", "2025-12-14 09:00")'
+    )
+    scope.add_argument("--all", action="store_true", help="summarise every entry of the project")
+    export.add_argument(
+        "--format", choices=("md", "json", "jsonl"), default=None, help="md (default), json, jsonl"
+    )
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument("--schema", action="store_true", help="print the JSON Schema of the json summary")
+
+    run = commands.add_parser(
+        "run",
+        parents=[common],
+        help="run a command and record the result (a handoff, or an incident)",
+        description=(
+            "Run CMD in the project directory, stream its output, and record a handoff when it succeeds "
+            "(verify = the command, expected = --expect or the result line it printed) or an open "
+            "incident when it fails. The exit code is the command's."
+        ),
+    )
+    run.add_argument("--what", help="what the command verifies (asked in a terminal when missing)")
+    run.add_argument(
+        "--expect", metavar="TEXT", help="the expected result (default: the result line printed)"
+    )
+    run.add_argument("--yes", "-y", action="store_true", help="ask nothing: record what can be recorded")
+    run.add_argument("--shell", action="store_true", help="run CMD (one string) through the shell")
+    run.add_argument(
+        "--timeout", type=float, default=None, help="seconds (default $LOGBOOK_RUN_TIMEOUT, else 600)"
+    )
+    run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ARGS", help="the command")
+
+    verify = commands.add_parser(
+        "verify",
+        parents=[common],
+        help="re-run entries' verification commands and record the results",
+        description="Re-run the verification command of an entry (or of a session, or of all entries).",
+    )
+    verify.add_argument("id", nargs="?", help="the entry")
+    verify_scope = verify.add_mutually_exclusive_group()
+    verify_scope.add_argument(
+        "--session", action="store_true", help="every verification of the current session"
+    )
+    verify_scope.add_argument("--all", action="store_true", help="every verification of the project")
+    verify.add_argument("--timeout", type=float, default=None, help="seconds per command")
 
     importing = commands.add_parser(
         "import",

@@ -66,6 +66,15 @@ class Context:
         return format_local(entry.created_at, self.store.zone)
 
 
+def _lazy(module: str, name: str) -> Callable[[Context], int]:
+    def call(ctx: Context) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(ctx)  # type: ignore[no-any-return]
+
+    return call
+
+
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     ctx = Context(args, sys.stdout, sys.stderr)
     handlers: dict[str, Callable[[Context], int]] = {
@@ -79,6 +88,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         "sync": cmd_sync,
         "init": cmd_init,
         "mirror": cmd_mirror,
+        "session": _lazy("tui.cli_reports", "cmd_session"),
+        "run": _lazy("tui.cli_run", "cmd_run"),
+        "verify": _lazy("tui.cli_run", "cmd_verify"),
     }
     try:
         return handlers[args.command](ctx)
@@ -326,9 +338,23 @@ def cmd_incident(ctx: Context) -> int:
     from storage.project import git_context
 
     entry = ctx.store.get(ctx.args.id, ctx.project)
-    result = ctx.store.set_status(
-        entry.id, ctx.args.status, note=ctx.args.note, context=git_context(Path(ctx.project))
-    )
+    context = git_context(Path(ctx.project))
+    action = ctx.args.action
+    if action == "status":
+        result = ctx.store.set_status(entry.id, ctx.args.status, note=ctx.args.note, context=context)
+        message = messages.status_changed(result)
+    else:
+        event_type = {"lesson": f"lesson-{getattr(ctx.args, 'went', '')}"}.get(action, action)
+        at = _parse_when(ctx.args.at, ctx.store.zone) if action == "event" and ctx.args.at else None
+        result = ctx.store.add_incident_event(
+            entry.id,
+            "timeline" if action == "event" else event_type,
+            getattr(ctx.args, "text", ""),
+            at=at,
+            number=getattr(ctx.args, "number", None),
+            context=context,
+        )
+        message = messages.incident_event(result)
     if ctx.json:
         ctx.emit(
             {
@@ -336,17 +362,62 @@ def cmd_incident(ctx: Context) -> int:
                 "entry": result.entry.to_dict(),
                 "event": result.event.to_dict() if result.event else None,
                 "mirror": _mirror_json(result),
+                "masked": list(result.masked),
             }
         )
     else:
-        ctx.say(messages.status_changed(result))
+        ctx.say(message)
+    if result.masked:
+        ctx.warn(messages.masked(result.masked))
     return EXIT_OK
+
+
+def _parse_when(text: str, zone: Any) -> Any:
+    """A time typed by a person ("2025-12-14 12:41", "12:41" today), in ``zone``."""
+    from datetime import datetime
+
+    from storage.validation import Problem
+
+    text = text.strip()
+    now = datetime.now(zone)
+    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%H:%M"):
+        try:
+            parsed = datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        if pattern == "%H:%M":
+            parsed = now.replace(hour=parsed.hour, minute=parsed.minute, second=0, microsecond=0)
+        return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+    raise Refused([Problem("time", f"{text!r} is not a time like 2025-12-14 12:41 or 12:41")])
 
 
 # -- export / import ----------------------------------------------------------
 
 
 def cmd_export(ctx: Context) -> int:
+    if ctx.args.format == "jsonl":
+        return _export_jsonl(ctx)
+    from tui.cli_reports import export_report
+
+    return export_report(ctx)
+
+
+def write_output(ctx: Context, text: str) -> None:
+    """To -o FILE (atomically: a temporary file, fsynced, then renamed) or to stdout."""
+    if not ctx.args.output:
+        ctx.out.write(text)
+        return
+    target = Path(ctx.args.output)
+    tmp = target.with_name(f".{target.name}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(target)
+    ctx.warn(messages.WROTE.format(target=target))
+
+
+def _export_jsonl(ctx: Context) -> int:
     store = ctx.store
 
     def lines() -> Iterator[str]:
@@ -430,6 +501,7 @@ def _import_jsonl(ctx: Context, path: Path, reports: list[dict[str, Any]]) -> in
                         supersedes=record.get("supersedes"),
                         raw=record.get("raw"),
                         origin=record.get("origin"),
+                        session_id=record.get("session"),
                     )
                 )
             except (ValueError, KeyError, TypeError, AttributeError) as error:

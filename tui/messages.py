@@ -32,6 +32,9 @@ SYNC_NOTHING = "Nothing new in HANDOFF.md / INCIDENTS.md."
 INIT_GITATTRIBUTES = "Added to .gitattributes: {rules} (branches that both append will merge cleanly)."
 INIT_ALREADY = ".gitattributes already merges HANDOFF.md and INCIDENTS.md with union."
 INIT_IMPORTED = "Took in {count} entries from the existing logs."
+WROTE = "Wrote {target}."
+NO_SESSION = "No work session yet in this project: add an entry, or `logbook session start`."
+NO_OPEN_SESSION = "No session is open."
 EXPORTED = "Exported {count} entries to {target}."
 PROMPT_INTRO = "Some required fields are missing; fill them in (Ctrl+C to cancel)."
 
@@ -159,3 +162,59 @@ def synced(added: int, files: list[str]) -> str:
 
 def imported(count: int, name: str) -> str:
     return f"Imported {count} entr{'y' if count == 1 else 'ies'} from {name}."
+
+
+def incident_event(result: Saved) -> str:
+    event = result.event
+    what = {
+        "timeline": "timeline event",
+        "action": f"action item {event.data.get('number') if event else '?'}",
+        "action-done": f"action item {event.data.get('number') if event else '?'} done",
+        "impact": "impact",
+        "lesson-wrong": "lesson (what went wrong)",
+        "lesson-right": "lesson (what went right)",
+    }.get(event.type if event else "", "event")
+    where = (
+        f"appended to {result.mirror_file.name}"
+        if not result.mirror_error
+        else f"{result.mirror_file.name} pending: {result.mirror_error}"
+    )
+    return f"Recorded {what} for incident {result.entry.short_id} ({where})."
+
+
+def session_line(session: Any, when: str, current: bool) -> str:
+    state = "open" if current else ("ended" if session.ended_at else "idle")
+    return f"{session.short_id}  {when}  {session.entries:>4} entries  {state:<6} {session.title}"
+
+
+RUN_ASK_WHAT = "What does this verify (one line)? "
+RUN_ASK_CAUSE = "It failed. Root cause (Enter: unknown): "
+RUN_ASK_FIX = "Fix or mitigation (Enter: none yet): "
+RUN_DRAFT = "Kept an open incident draft with the error; finish it in the TUI (`logbook`)."
+SEEN_BEFORE = "Seen before:"
+
+
+def run_passed(duration: float, expected: str, result: Saved) -> str:
+    return f"Passed in {duration:.1f} s ({expected}). " + saved(result)
+
+
+def seen_line(entry: Entry, why: str) -> str:
+    cause = entry.fields.get("cause") or "unknown"
+    fix = entry.fields.get("fix") or "none recorded"
+    return f"  {entry.short_id} ({why}): {entry.summary}\n    cause: {cause}\n    fix: {fix}"
+
+
+def verify_progress(index: int, total: int, entry: Entry) -> str:
+    width = 24
+    filled = width * index // total
+    bar = "#" * filled + "." * (width - filled)
+    return f"[{bar}] {index}/{total} {entry.short_id} `{entry.fields.get('verify')}`"
+
+
+def verify_row(row: dict[str, Any]) -> str:
+    if row["result"] == "none":
+        return f"{row['id'][:8]}  -     (no verification command)"
+    mark = "PASS" if row["result"] == "pass" else "FAIL"
+    seen = {True: "expected seen", False: "expected NOT seen", None: ""}[row["expected_seen"]]
+    timing = f"exit {row['exit_code']}  {row['duration']:.1f}s"
+    return f"{row['id'][:8]}  {mark}  {timing}  {seen}  `{row['command']}`"

@@ -184,7 +184,10 @@ def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch:
     assert result.json() == [{"file": str(out), "ok": True, "added": 2, "skipped": 0, "refused": 0}]
     again = cli("import", str(out), "--db", str(other_db), "--json")
     assert again.json()[0]["added"] == 0 and again.json()[0]["skipped"] == 2
-    exported = [json.loads(line) for line in cli("--db", str(other_db), "export").out.splitlines()]
+    exported = [
+        json.loads(line)
+        for line in cli("--db", str(other_db), "export", "--format", "jsonl").out.splitlines()
+    ]
     assert [{k: v for k, v in r.items() if k != "source"} for r in exported] == [
         {k: v for k, v in r.items() if k != "source"} for r in records
     ]
