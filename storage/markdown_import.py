@@ -228,8 +228,12 @@ def _repair_line(line: str, repairs: Counter[str]) -> list[str]:
     its text was validated when written, and whatever a field held ("Ã©" on
     purpose, "x- 2025-01-01 …") must read back the same, not be "repaired".
     """
-    if "<!-- logbook:" in line and ANCHOR_RE.search(line) and parse_line(line.lstrip()) is not None:
-        return [line]
+    if "<!-- logbook:" in line and ANCHOR_RE.search(line):
+        stripped = line.lstrip()
+        if stripped[:2] in ("* ", "+ "):  # a formatter changed the bullet
+            stripped = f"- {stripped[2:]}"
+        if parse_line(stripped) is not None:
+            return [line]
     line, fixed = mojibake.repair(line)
     if fixed:
         repairs["mojibake sequences decoded"] += fixed
@@ -371,8 +375,11 @@ def _finish(
     raw = "\n".join(lines).strip()
     when = match.group().strip()
     created = read_time(match, zone)
-    if ANCHOR_RE.search(first):
-        parsed = parse_line(f"- {raw}")
+    # A line of ours, possibly re-wrapped by a formatter (its anchor on the last line), or
+    # followed by indented lines someone added under it (reported, not taken as ours).
+    joined = " ".join(line.strip() for line in lines)
+    for candidate, added in ((joined, []), (first.strip(), lines[1:])):
+        parsed = parse_line(f"- {candidate}") if ANCHOR_RE.search(candidate) else None
         if parsed is not None:
             log.entries.append(
                 ParsedEntry(
@@ -381,13 +388,14 @@ def _finish(
                     created_at=created,
                     when=when,
                     fields=parsed.fields,
-                    raw=raw,
+                    raw=candidate,
                     tags=parsed.tags,
                     entry_id=parsed.entry_id,
                     logbook_line=True,
                     event_of=parsed.event_of,
                 )
             )
+            log.not_understood += [(number + i, text) for i, text in enumerate(added, start=1)]
             return
     body = first[match.end() :]
     rest = [line.strip() for line in lines[1:]]
@@ -548,13 +556,18 @@ def _mark_duplicates(entries: list[ParsedEntry]) -> None:
     """Link repeats to the first entry: appended twice, or reworded soon after.
 
     The same text within 24 hours is a repeat (found through a dict, at any
-    file size); a reworded repeat is looked for among the entries just before
+    file size), and so is the first part of a line logbook wrote (a line cut
+    by a bad merge, then appended whole again); a reworded repeat is looked for among the entries just before
     it, as people re-append within minutes: nearly the same words within an
     hour, or a fair part of them within the same minute.
     """
     by_text: dict[tuple[Kind, str], ParsedEntry] = {}
     by_anchor: dict[str, ParsedEntry] = {}
     recent: list[tuple[ParsedEntry, frozenset[str]]] = []
+    ours: dict[datetime, list[ParsedEntry]] = {}
+    for entry in entries:
+        if entry.logbook_line:
+            ours.setdefault(entry.created_at, []).append(entry)
     for entry in entries:
         if entry.placeholder or entry.event_of:
             continue
@@ -562,6 +575,13 @@ def _mark_duplicates(entries: list[ParsedEntry]) -> None:
             first = by_anchor.setdefault(entry.entry_id, entry)
             if first is not entry:
                 entry.duplicate_of = first
+            continue
+        # The first part of one of our lines (cut by a bad merge, or a crash) is that line.
+        whole = [
+            e for e in ours.get(entry.created_at, ()) if e.raw.startswith(entry.raw) and e.raw != entry.raw
+        ]
+        if whole:
+            entry.duplicate_of = whole[0]
             continue
         text = entry.key
         key = (entry.kind, text)

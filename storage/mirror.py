@@ -62,6 +62,10 @@ HEADERS = {
 }
 
 
+_ANCHOR_LINE = re.compile(rb"<!-- logbook:([0-9a-f]{8,32})(?: [a-z]+:[^\s]+)* -->[ \t\r\f\v]*(?:\n|\Z)")
+"""ANCHOR_RE over the bytes of a UTF-8 file: an anchor that ends its line."""
+
+
 class MirrorWriteError(OSError):
     """A mirror file could not be appended to; the entry stays in the store, pending."""
 
@@ -218,6 +222,35 @@ class Appender:
         offset, data = self.encode(lines)
         self.write(offset, data)
         return offset
+
+    def holds(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` already end a line of the file with their anchor.
+
+        A line promised again for an entry the file already shows (an export restored
+        into a new store for the same checkout, a repair queued while the file could not
+        be read) must not be appended a second time.
+        """
+        size = self.size()
+        if not ids or size == 0:
+            return set()
+        data = os.pread(self._fd, size, 0)
+        encoding = _style(self._fd, size).encoding
+        if encoding != "utf-8":
+            lines = data.decode(encoding, errors="replace").splitlines()
+            return {m.group("id") for line in lines if (m := ANCHOR_RE.search(line))} & set(ids)
+        if len(ids) > 16:  # many: read every anchor once
+            return {m.group(1).decode() for m in _ANCHOR_LINE.finditer(data)} & set(ids)
+        found = set()
+        for entry_id in ids:
+            needle = f"<!-- logbook:{entry_id}".encode()
+            at = data.find(needle)
+            while at >= 0:
+                match = _ANCHOR_LINE.match(data, at)
+                if match and match.group(1) == entry_id.encode():
+                    found.add(entry_id)
+                    break
+                at = data.find(needle, at + 1)
+        return found
 
     def newline_bytes(self) -> bytes:
         return "\n".encode(_style(self._fd, self.size()).encoding)

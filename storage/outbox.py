@@ -6,8 +6,9 @@ lock: marks the rows ``writing`` with the offset they go to, appends and
 fsyncs, and deletes them (done). A crash between those steps leaves ``writing``
 rows, which the next flush (any process, while holding the lock, so nobody is
 mid-write) settles by looking at the bytes past the recorded offset: lines
-that made it are kept, a torn last line of ours is cut off, the rest is
-written again.
+that made it are kept, a torn last line of ours is cut off (only when its
+bytes are the start of a line we were writing: text typed there after the
+crash is never cut), the rest is written again.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from storage.mirror import Appender, MirrorWriteError, open_for_append
+from storage.mirror import HEADERS, Appender, MirrorWriteError, open_for_append
 from storage.mirror_format import ANCHOR_RE
 
 
@@ -58,6 +60,7 @@ def flush(connection: sqlite3.Connection, project: str, file: str) -> FlushResul
             ).fetchall()
             settled = _recover(appender, [r for r in rows if r[3] == "writing"])
             todo = [r for r in rows if r[0] not in settled]
+            todo = _not_yet_written(appender, todo)
             if todo:
                 offset, data = appender.encode([r[2] for r in todo])
                 _mark(connection, [r[0] for r in todo], "writing", offset)
@@ -84,15 +87,41 @@ def _recover(appender: Appender, writing: list[tuple[int, str, str, str, int]]) 
     while end > 0 and len(newline) == 2 and end % 2:
         end = tail.rfind(newline, 0, end)
     complete = tail[: end + len(newline)] if end >= 0 else b""
-    if len(complete) < len(tail):
-        appender.truncate(start + len(complete))
     encoding = "utf-8" if len(newline) == 1 else ("utf-16-le" if newline[0] else "utf-16-be")
+    torn = tail[len(complete) :]
+    if torn and _is_ours(torn, [row[2] for row in writing], encoding, appender.path.name, start):
+        appender.truncate(start + len(complete))
     present = {
         match.group("id")
         for line in complete.decode(encoding, errors="replace").splitlines()
         if (match := ANCHOR_RE.search(line))
     }
     return {row[0] for row in writing if row[1] in present}
+
+
+def _not_yet_written(appender: Appender, rows: list[tuple[int, str, str, str, int]]) -> list[Any]:
+    """The rows whose line the file does not show yet, one per item: a line is never doubled.
+
+    A row can be promised for an item the file already has: an export restored into a
+    new store for the same checkout, a repair queued while the file could not be read.
+    """
+    written = appender.holds(list(dict.fromkeys(row[1] for row in rows)))
+    todo = []
+    for row in rows:
+        if row[1] not in written:
+            written.add(row[1])
+            todo.append(row)
+    return todo
+
+
+def _is_ours(torn: bytes, lines: list[str], encoding: str, name: str, start: int) -> bool:
+    """True when ``torn`` (an unfinished last line) is the start of a line a crashed writer
+    was appending: only then is it cut. Anything else there was written by someone else
+    after the crash (say, an editor that adds no final line break) and is kept."""
+    candidates = [f"{line}\r\n" for line in lines]
+    if start == 0:  # the header goes in front of the first lines of a new file
+        candidates += HEADERS.get(name, "").splitlines(keepends=True)
+    return any(candidate.encode(encoding).startswith(torn) for candidate in candidates)
 
 
 def _mark(connection: sqlite3.Connection, seqs: list[int], state: str, offset: int | None) -> None:

@@ -201,13 +201,9 @@ class Store:
 
     # -- reads -----------------------------------------------------------
 
-    def count(self, project: str, kind: Kind | None = None) -> int:
-        sql = "SELECT count(*) FROM entry WHERE project = ?"
-        args: list[Any] = [project]
-        if kind:
-            sql += " AND kind = ?"
-            args.append(kind.value)
-        return int(self._read().execute(sql, args).fetchone()[0])
+    def count(self, project: str, kind: Kind | None = None, *, session_id: str | None = None) -> int:
+        where, args = self._where(project, kind, session_id)
+        return int(self._read().execute(f"SELECT count(*) FROM entry e WHERE {where}", args).fetchone()[0])
 
     def entries(
         self,
@@ -217,9 +213,10 @@ class Store:
         limit: int = 50,
         offset: int = 0,
         oldest_first: bool = False,
+        session_id: str | None = None,
     ) -> list[Entry]:
-        """Entries of ``project``, newest first, ``limit`` from ``offset`` on."""
-        where, args = self._where(project, kind)
+        """Entries of ``project`` (or of one kind, one session), newest first, from ``offset``."""
+        where, args = self._where(project, kind, session_id)
         order = "ASC" if oldest_first else "DESC"
         rows = self._read().execute(
             f"{ENTRY_SELECT} WHERE {where} ORDER BY e.created_at {order}, e.seq {order} LIMIT ? OFFSET ?",
@@ -237,12 +234,15 @@ class Store:
         for row in cursor:
             yield entry_from_row(row)
 
-    def _where(self, project: str, kind: Kind | None) -> tuple[str, list[Any]]:
+    def _where(self, project: str, kind: Kind | None, session_id: str | None = None) -> tuple[str, list[Any]]:
         where = "e.project = ?"
         args: list[Any] = [project]
         if kind:
             where += " AND e.kind = ?"
             args.append(kind.value)
+        if session_id:
+            where += " AND e.session_id = ?"
+            args.append(session_id)
         return where, args
 
     def get(self, id_or_prefix: str, project: str | None = None) -> Entry:

@@ -35,6 +35,7 @@ INIT_IMPORTED = "Took in {count} entries from the existing logs."
 WROTE = "Wrote {target}."
 NO_SESSION = "No work session yet in this project: add an entry, or `logbook session start`."
 NO_OPEN_SESSION = "No session is open."
+NO_OPEN_SESSION_TUI = "No work session is open: the next entry starts one."
 EXPORTED = "Exported {count} entries to {target}."
 PROMPT_INTRO = "Some required fields are missing; fill them in (Ctrl+C to cancel)."
 
@@ -218,3 +219,45 @@ def verify_row(row: dict[str, Any]) -> str:
     seen = {True: "expected seen", False: "expected NOT seen", None: ""}[row["expected_seen"]]
     timing = f"exit {row['exit_code']}  {row['duration']:.1f}s"
     return f"{row['id'][:8]}  {mark}  {timing}  {seen}  `{row['command']}`"
+
+
+def session_status(session: Any, since: str) -> str:
+    return f"session since {since} ({session.entries} entries)"
+
+
+EXPORT_HINT = (
+    "The summary to hand the work over · c copies it · ctrl+s saves it in the project · j JSON · a everything"
+)
+EXPORT_LOADING = "Building the summary…"
+EXPORT_COPIED = "Copied the summary to the clipboard."
+EVENT_TITLE = "Add to incident {id}: a timeline event, an action item, the impact, or a lesson"
+
+
+RUN_TITLE = "Run a command; its result becomes a handoff (it passed) or an incident (it failed)"
+RUN_PLACEHOLDER = "the command, e.g. python -m pytest -q   (Enter runs it in the project directory)"
+RUNNING = "Running `{command}`…"
+
+
+def verify_title(entry: Entry) -> str:
+    return f"Re-verifying {entry.kind.value} {entry.short_id}: `{entry.fields.get('verify')}`"
+
+
+def run_result(result: Any, summary: dict[str, Any], seen: list[tuple[Entry, str]], verifying: Any) -> str:
+    if result.timed_out:
+        head = f"Timed out after {result.duration:.0f} s."
+    elif result.passed:
+        head = f"Passed in {result.duration:.1f} s: {summary.get('expected') or 'exit 0'}."
+    else:
+        head = f"Failed (exit {result.exit_code}) in {result.duration:.1f} s: {summary.get('error', '')}"
+    if verifying is not None:
+        if summary.get("expected_seen") is False:
+            head += f" The expected result ({verifying.fields.get('expected')}) was not in the output."
+        return head + " Recorded as a verification of this entry. Esc closes."
+    lines = [
+        head,
+        "ctrl+s records it as a " + ("handoff." if result.passed else "incident.") + " Esc closes.",
+    ]
+    if seen:
+        lines.append(SEEN_BEFORE)
+        lines += [seen_line(entry, why) for entry, why in seen]
+    return "\n".join(lines)

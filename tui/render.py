@@ -47,6 +47,7 @@ def entry_markdown(
     events: list[Event],
     followups: list[Entry],
     zone: tzinfo,
+    seen_before: list[tuple[Entry, str]] | None = None,
 ) -> str:
     title = {
         Kind.HANDOFF: "Handoff",
@@ -86,6 +87,17 @@ def entry_markdown(
             when = format_local(event.created_at, zone)
             detail = ", ".join(f"{k}: {v}" for k, v in event.data.items() if v and k != "previous")
             lines.append(f"- {escape(when)} — {escape(event.type)}: {escape(detail)}")
+        lines.append("")
+    if seen_before:
+        lines += ["### Seen before", ""]
+        for earlier, why in seen_before:
+            cause = earlier.fields.get("cause") or "unknown"
+            fix = earlier.fields.get("fix") or "none recorded"
+            seen = escape(format_local(earlier.created_at, zone))
+            lines.append(
+                f"- {_code(earlier.short_id)} ({escape(why)}, {seen}): "
+                f"{escape(earlier.summary)} — cause: {escape(cause)} — fix: {escape(fix)}"
+            )
         lines.append("")
     mirror = Path(entry.project) / mirror_file_for(entry.kind)
     lines += [

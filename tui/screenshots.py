@@ -107,6 +107,15 @@ SCENES: tuple[Scene, ...] = (
         wait=0.6,
         description="Importing a hand-kept log: repairs, repeats and templates are shown first",
     ),
+    Scene("export", keys=("x",), wait=0.3, description="The session summary to hand over (x): copy or save"),
+    Scene(
+        "run", keys=("r", *"python -m pytest -q"), description="Running a command to record its result (r)"
+    ),
+    Scene(
+        "incident-event",
+        keys=("2", "enter", "e"),
+        description="Adding a timeline event, action item, impact or lesson to an incident (e)",
+    ),
     Scene("help", keys=("question_mark",), description="Every key binding (?)"),
     Scene("palette", keys=("ctrl+p",), wait=0.3, description="The command palette (ctrl+p)"),
 )
@@ -145,7 +154,7 @@ async def play(scene: Scene, pilot: Pilot) -> None:
     await settle(pilot)
     for key in scene.keys:
         await pilot.press(key)
-        if key in ("enter", "slash", "ctrl+s", "ctrl+o", "i", "h", "n", "d", "s", "1", "2"):
+        if key in ("enter", "slash", "ctrl+s", "ctrl+o", "i", "h", "n", "d", "s", "e", "r", "x", "1", "2"):
             await settle(pilot)
     if scene.wait:
         await pilot.pause(scene.wait)

@@ -40,12 +40,15 @@ class BrowseSource:
     store: Store
     project: str
     kind: Kind | None = None
+    session_id: str | None = None
 
     def count(self) -> int:
-        return self.store.count(self.project, self.kind)
+        return self.store.count(self.project, self.kind, session_id=self.session_id)
 
     def fetch(self, offset: int, limit: int) -> list[Row]:
-        entries = self.store.entries(self.project, kind=self.kind, limit=limit, offset=offset)
+        entries = self.store.entries(
+            self.project, kind=self.kind, limit=limit, offset=offset, session_id=self.session_id
+        )
         return [Row(entry) for entry in entries]
 
 

@@ -26,6 +26,9 @@ class DetailScreen(Screen[None]):
         Binding("c", "copy", "Copy mirror line", id="detail.copy"),
         Binding("f", "follow_up", "Follow up", id="detail.follow-up"),
         Binding("s", "status", "Status", id="detail.status"),
+        Binding("e", "incident_event", "Add to incident", id="detail.event"),
+        Binding("v", "verify", "Re-verify", id="detail.verify"),
+        Binding("p", "postmortem", "Postmortem", id="detail.postmortem", show=False),
     ]
 
     def __init__(self, entry_id: str) -> None:
@@ -55,7 +58,12 @@ class DetailScreen(Screen[None]):
         events = store.events(entry.id)
         followups = store.followups(entry.id)
         line = store.mirror_line(entry)
-        text = entry_markdown(entry, events, followups, self.logbook.zone)
+        seen = (
+            store.similar_incidents(entry.project, entry.fields.get("symptom", ""), exclude=entry.id)
+            if entry.kind is Kind.INCIDENT
+            else []
+        )
+        text = entry_markdown(entry, events, followups, self.logbook.zone, seen)
         self.app.call_from_thread(self._show, entry, line, text)
 
     def _show(self, entry: Entry, line: str, text: str) -> None:
@@ -66,8 +74,10 @@ class DetailScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "status":
+        if action in ("status", "incident_event", "postmortem"):
             return self.entry is not None and self.entry.kind is Kind.INCIDENT
+        if action == "verify":
+            return self.entry is not None and bool(self.entry.fields.get("verify"))
         if action in ("copy", "follow_up"):
             return self.entry is not None
         return True
@@ -89,6 +99,53 @@ class DetailScreen(Screen[None]):
     def _after_follow_up(self, saved: object) -> None:
         if saved:
             self._load()
+
+    def action_verify(self) -> None:
+        from tui.screens.run import RunScreen
+
+        if self.entry is not None and self.entry.fields.get("verify"):
+            self.app.push_screen(RunScreen(verify=self.entry), lambda _: self._load())
+
+    def action_postmortem(self) -> None:
+        if self.entry is not None:
+            self._postmortem(self.entry)
+
+    @work(thread=True, group="postmortem")
+    def _postmortem(self, entry: Entry) -> None:
+        from storage import postmortem
+
+        store = self.logbook.store
+        text = postmortem.to_markdown(
+            entry, store.events(entry.id), store.followups(entry.id), self.logbook.zone
+        )
+        self.app.call_from_thread(self.query_one("#detail", Markdown).update, text)
+
+    def action_incident_event(self) -> None:
+        from tui.screens.modals import IncidentEventScreen
+
+        if self.entry is not None and self.entry.kind is Kind.INCIDENT:
+            self.app.push_screen(IncidentEventScreen(self.entry), self._event_chosen)
+
+    def _event_chosen(self, choice: tuple[str, str, str] | None) -> None:
+        if choice is not None:
+            self._add_event(*choice)
+
+    @work(thread=True, group="detail-event")
+    def _add_event(self, event_type: str, text: str, at_text: str) -> None:
+        from storage.errors import Refused
+        from tui.commands import _parse_when
+
+        try:
+            at = _parse_when(at_text, self.logbook.zone) if at_text and event_type == "timeline" else None
+            number = int(text) if event_type == "action-done" and text.isdigit() else None
+            result = self.logbook.store.add_incident_event(
+                self.entry_id, event_type, text, at=at, number=number, source="tui"
+            )
+        except Refused as error:
+            self.app.call_from_thread(self.notify, messages.refused(error.problems), severity="error")
+            return
+        self.app.call_from_thread(self.notify, messages.incident_event(result))
+        self.app.call_from_thread(self._load)
 
     def action_status(self) -> None:
         from tui.screens.modals import StatusScreen

@@ -27,18 +27,26 @@ if TYPE_CHECKING:
     from tui.app import LogbookApp
 
 DRAFT_DEBOUNCE = 0.3
+SEEN_DEBOUNCE = 0.5
 SEVERITY_HELP = {"SEV1": "critical", "SEV2": "major", "SEV3": "minor", "SEV4": "low"}
 
 
-class EntryForm(Screen[bool]):
-    """Dismisses with True when an entry was saved, False when left (a draft is kept)."""
+class EntryForm(Screen[object]):
+    """Dismisses with the Saved result when an entry was saved, False when left (a draft is kept)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form.save", priority=True),
         Binding("escape", "leave", "Leave (keeps a draft)", id="form.leave"),
     ]
 
-    def __init__(self, kind: Kind, *, draft: Draft | None = None, follows: Entry | None = None) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        *,
+        draft: Draft | None = None,
+        follows: Entry | None = None,
+        prefill: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.kind = kind
         self.follows = follows
@@ -46,7 +54,10 @@ class EntryForm(Screen[bool]):
         self._initial: dict[str, str] = dict(draft.fields) if draft else {}
         if follows is not None and not draft:
             self._initial = {**follows.fields, "tags": " ".join(follows.tags)}
+        if prefill:
+            self._initial = {**self._initial, **prefill}
         self._draft_timer: Timer | None = None
+        self._seen_timer: Timer | None = None
         self._draft_lock = threading.Lock()
         self._draft_version = 0
         self._draft_written = 0
@@ -70,6 +81,8 @@ class EntryForm(Screen[bool]):
                 yield Label(_label(spec), classes="field-label")
                 yield self._field_widget(spec)
                 yield Static("", id=f"error-{spec.name}", classes="field-error")
+                if spec.name == "symptom":
+                    yield Static("", id="seen-before")
             yield Label("Tags", classes="field-label")
             yield Input(
                 self._initial.get("tags", ""),
@@ -154,6 +167,10 @@ class EntryForm(Screen[bool]):
             return
         name = widget.id.removeprefix("field-")
         self._show_error(name, _live_problem(self.values().get(name, "")))
+        if name == "symptom":
+            if self._seen_timer is not None:
+                self._seen_timer.stop()
+            self._seen_timer = self.set_timer(SEEN_DEBOUNCE, self._look_for_earlier)
         self._dirty = True
         if self._draft_timer is not None:
             self._draft_timer.stop()
@@ -164,6 +181,29 @@ class EntryForm(Screen[bool]):
         error.update(message)
         error.set_class(bool(message), "-shown")
         self.query_one(f"#field-{name}").set_class(bool(message), "-invalid")
+
+    # -- seen before ---------------------------------------------------------------
+
+    def _look_for_earlier(self) -> None:
+        symptom = self.values().get("symptom", "").strip()
+        if len(symptom) >= 12:
+            self._find_earlier(symptom)
+        else:
+            self._show_earlier([])
+
+    @work(thread=True, exclusive=True, group="seen-before", exit_on_error=False)
+    def _find_earlier(self, symptom: str) -> None:
+        found = self.logbook.store.similar_incidents(self.logbook.project, symptom)
+        self.app.call_from_thread(self._show_earlier, found)
+
+    def _show_earlier(self, found: list[tuple[Entry, str]]) -> None:
+        panel = self.query_one("#seen-before", Static)
+        panel.update(
+            "\n".join([messages.SEEN_BEFORE, *(messages.seen_line(e, why) for e, why in found)])
+            if found
+            else ""
+        )
+        panel.set_class(bool(found), "-shown")
 
     # -- drafts -------------------------------------------------------------------
 
@@ -277,7 +317,7 @@ class EntryForm(Screen[bool]):
     def _saved(self, result: Saved) -> None:
         severity = "warning" if result.mirror_error else "information"
         self.notify(messages.saved(result), severity=severity, timeout=6)
-        self.dismiss(True)
+        self.dismiss(result)
 
     def _refused(self, problems: list[object]) -> None:
         self._saving = False

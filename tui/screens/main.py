@@ -19,7 +19,9 @@ from tui.sources import BrowseSource, SearchSource
 from tui.widgets.entry_list import EntryList
 
 if TYPE_CHECKING:
-    from storage.records import Draft
+    from datetime import datetime
+
+    from storage.records import Draft, WorkSession
     from tui.app import LogbookApp
     from tui.startup import Opening
 
@@ -42,6 +44,9 @@ class MainScreen(Screen[None]):
         Binding("2", "filter('incident')", "incidents", group=FILTER, id="main.filter-incident", show=False),
         Binding("3", "filter('decision')", "decisions", group=FILTER, id="main.filter-decision", show=False),
         Binding("4", "filter('note')", "notes", group=FILTER, id="main.filter-note", show=False),
+        Binding("s", "toggle_session", "This session", id="main.session", show=False),
+        Binding("r", "run", "Run", id="main.run"),
+        Binding("x", "export", "Export", id="main.export"),
         Binding("ctrl+d", "drafts", "Drafts", id="main.drafts", show=False),
         Binding("ctrl+o", "import", "Import a log", id="main.import", show=False),
         Binding("escape", "clear_search", "Clear search", id="main.clear-search", show=False),
@@ -55,6 +60,8 @@ class MainScreen(Screen[None]):
         self._drafts: list[Draft] = []
         self._pending_mirror = 0
         self._ready = False
+        self.session: WorkSession | None = None
+        self.only_session = False
 
     @property
     def logbook(self) -> LogbookApp:
@@ -96,14 +103,39 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="sync", exclusive=True, exit_on_error=False)
     def _sync(self) -> None:
-        """Take in what teammates appended to the mirror files (after the first frame)."""
+        """After the first frame: take in what teammates appended to the mirror files,
+        and learn the current commit (for stale badges) and the open work session."""
         from storage.importing import sync
+        from storage.project import git_context
 
-        reports = sync(self.logbook.store, self.logbook.project)
+        store = self.logbook.store
+        reports = sync(store, self.logbook.project)
         added = sum(len(report.added) for report in reports)
         if added:
             files = [Path(report.path).name for report in reports if report.added]
             self.app.call_from_thread(self._synced, added, files)
+        head = git_context(Path(self.logbook.project)).commit
+        self.app.call_from_thread(self._context_known, head, store.current_session(self.logbook.project))
+
+    def _context_known(self, head: str | None, session: WorkSession | None) -> None:
+        entries = self.query_one(EntryList)
+        entries.head = head
+        entries.refresh()
+        self.session = session
+        self._update_status(None)
+
+    def refresh_session(self) -> None:
+        """A save may have started a session: ask the store again."""
+        self._session_worker()
+
+    @work(thread=True, group="session", exclusive=True, exit_on_error=False)
+    def _session_worker(self) -> None:
+        session = self.logbook.store.current_session(self.logbook.project)
+        self.app.call_from_thread(self._session_known, session)
+
+    def _session_known(self, session: WorkSession | None) -> None:
+        self.session = session
+        self._update_status(None)
 
     def _synced(self, added: int, files: list[str]) -> None:
         self.notify(messages.synced(added, files), timeout=6)
@@ -118,8 +150,9 @@ class MainScreen(Screen[None]):
     # -- what the list shows ------------------------------------------------
 
     def _browse(self) -> None:
+        session_id = self.session.id if self.only_session and self.session else None
         self.query_one(EntryList).set_source(
-            BrowseSource(self.logbook.store, self.logbook.project, self.kind)
+            BrowseSource(self.logbook.store, self.logbook.project, self.kind, session_id)
         )
 
     def reload(self) -> None:
@@ -143,13 +176,39 @@ class MainScreen(Screen[None]):
         parts = [f"{count:,} {what}" if count is not None else "counting…"]
         if query:
             parts[0] = f"{count:,} {what} match {query!r}" if count is not None else "searching…"
+        if self.only_session and self.session:
+            parts[0] += " in this session"
         if self._pending_mirror:
             parts.append(f"{self._pending_mirror} mirror lines pending (logbook mirror repair)")
+        if self.session:
+            parts.append(
+                messages.session_status(self.session, _local_time(self.logbook, self.session.started_at))
+            )
         parts.append(f"times in {_zone_name(self.logbook)}")
-        parts.append("0-4 filter · Enter opens")
+        parts.append("0-4 filter · s session · Enter opens")
         self.query_one("#status", Static).update("  ·  ".join(parts))
 
     # -- actions ----------------------------------------------------------
+
+    def action_toggle_session(self) -> None:
+        if self.session is None:
+            self.notify(messages.NO_OPEN_SESSION_TUI)
+            return
+        self.only_session = not self.only_session
+        self.reload()
+        self._update_status(None)
+
+    def action_run(self) -> None:
+        from tui.screens.run import RunScreen
+
+        if self._ready:
+            self.app.push_screen(RunScreen(), self._form_closed)
+
+    def action_export(self) -> None:
+        from tui.screens.export import ExportScreen
+
+        if self._ready:
+            self.app.push_screen(ExportScreen())
 
     def action_filter(self, kind: str) -> None:
         self.kind = None if kind == "all" else Kind(kind)
@@ -226,6 +285,7 @@ class MainScreen(Screen[None]):
     def _form_closed(self, saved: object) -> None:
         if saved:
             self.reload()
+            self.refresh_session()
 
     def action_drafts(self) -> None:
         if not self._ready:
@@ -248,6 +308,10 @@ class MainScreen(Screen[None]):
     def _draft_chosen(self, draft: Draft | None) -> None:
         if draft is not None:
             self.action_new(draft.kind.value, draft)
+
+
+def _local_time(app: LogbookApp, moment: datetime) -> str:
+    return moment.astimezone(app.zone).strftime("%H:%M")
 
 
 def _zone_name(app: LogbookApp) -> str:

@@ -133,3 +133,50 @@ class DraftsScreen(ModalScreen[Draft | None]):
 
     def action_later(self) -> None:
         self.dismiss(None)
+
+
+class IncidentEventScreen(ModalScreen[tuple[str, str, str] | None]):
+    """What to add to an incident's postmortem: (event type, text, time or "")."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "apply", "Record", id="event.apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="event.cancel"),
+    ]
+    CHOICES = (
+        ("Timeline event (something that happened)", "timeline"),
+        ("Action item (to do)", "action"),
+        ("Action item done (give its number)", "action-done"),
+        ("Impact", "impact"),
+        ("Lesson: what went wrong", "lesson-wrong"),
+        ("Lesson: what went right", "lesson-right"),
+    )
+
+    def __init__(self, entry: Entry) -> None:
+        super().__init__()
+        self.entry = entry
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Static(messages.EVENT_TITLE.format(id=self.entry.short_id), classes="dialog-title")
+            yield Select(self.CHOICES, value="timeline", allow_blank=False, id="event-type")
+            yield Label("What (for an action item done: its number)")
+            yield Input(id="event-text")
+            yield Label("When (timeline only; empty = now; e.g. 12:41 or 2025-12-14 12:41)")
+            yield Input(id="event-at")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Record (ctrl+s)", id="apply", variant="primary")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#event-type", Select).focus()
+
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        kind = str(self.query_one("#event-type", Select).value)
+        text = self.query_one("#event-text", Input).value.strip()
+        at = self.query_one("#event-at", Input).value.strip()
+        self.dismiss((kind, text, at))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -93,6 +93,8 @@ class EntryList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.zone = zone
         self.empty_text = empty_text
+        self.head: str | None = None
+        """The project's current commit: a verification at another one shows as stale."""
         self._source: RowSource | None = None
         self._generation = 0
         self._count: int | None = None
@@ -230,7 +232,8 @@ class EntryList(ScrollView, can_focus=True):
         text.append("  ")
         text.append(f"{entry.kind.value:<9}", self._style(entry.kind.value))
         text.append(" ")
-        text.append(_badge(entry), self._badge_style(entry))
+        badge = entry.badge(self.head)
+        text.append(_BADGES[badge], self._style(badge) if badge != "never" else Style())
         text.append(" ")
         state = _state(entry)
         text.append(f"{state:<14}", self._style(entry.status or "time") if state else Style())
@@ -248,13 +251,6 @@ class EntryList(ScrollView, can_focus=True):
             text.append_text(summary)
         text.truncate(width, overflow="ellipsis")
         return text
-
-    def _badge_style(self, entry: Entry) -> Style:
-        return {
-            "pass": self._style("verified"),
-            "fail": self._style("failed"),
-            "stale": self._style("stale"),
-        }.get(entry.verification or "", Style())
 
     # -- moving ------------------------------------------------------------
 
@@ -317,8 +313,7 @@ def _state(entry: Entry) -> str:
     return " ".join(part for part in (entry.severity, entry.status) if part)
 
 
-def _badge(entry: Entry) -> str:
-    return {"pass": "✓", "fail": "✗", "stale": "~"}.get(entry.verification or "", " ")
+_BADGES = {"verified": "✓", "failed": "✗", "stale": "~", "never": " "}
 
 
 _MARKS = re.compile(f"({MARK_START}|{MARK_END})")
