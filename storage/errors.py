@@ -51,3 +51,12 @@ class AmbiguousId(LogbookError):
         self.prefix = prefix
         self.candidates = candidates
         super().__init__(f"{prefix!r} matches {len(candidates)} entries: {', '.join(candidates)}")
+
+
+class NoProject(LogbookError):
+    """The working directory is gone (deleted or moved away under the shell)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the working directory no longer exists: cd into the project, or pass --project DIR"
+        )

@@ -157,7 +157,15 @@ def _digest(data: bytes) -> str:
 
 
 def sync(store: Store, project: str) -> list[ImportReport]:
-    """Take in what others appended to the project's mirror files since the last sync."""
+    """Take in what others appended to the project's mirror files since the last sync.
+
+    Our own interrupted appends are finished first (a torn line of ours must not be
+    taken for a hand-written entry), and each file is read under its append lock, so
+    no logbook process is half-way through a line while it is read.
+    """
+    from storage.mirror import MirrorWriteError, open_for_append
+
+    store.flush_mirror(project)
     reports = []
     for name in MIRROR_FILES:
         path = Path(project) / name
@@ -170,7 +178,11 @@ def sync(store: Store, project: str) -> list[ImportReport]:
         state = store.sync_state(project, name)
         if state is not None and state["size"] == stat.st_size and state["mtime_ns"] == stat.st_mtime_ns:
             continue  # untouched since the last sync: not even read
-        data = path.read_bytes()
+        try:
+            with open_for_append(path) as locked:
+                data = locked.read_from(0)
+        except MirrorWriteError:
+            continue
         start = 0
         if (
             state is not None

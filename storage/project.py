@@ -7,6 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from storage.errors import NoProject
 from storage.records import GitContext
 
 _GIT_TIMEOUT = 5
@@ -28,8 +29,14 @@ def _git(cwd: Path, *args: str) -> str | None:
 
 
 def find_project_root(start: Path | None = None) -> Path:
-    """The git top level of ``start`` (default: the working directory), else ``start``."""
-    here = (start or Path.cwd()).resolve()
+    """The git top level of ``start`` (default: the working directory), else ``start``.
+
+    Raises NoProject when the working directory no longer exists (deleted under the shell).
+    """
+    try:
+        here = (start or Path.cwd()).resolve()
+    except FileNotFoundError:
+        raise NoProject() from None
     top = _git(here, "rev-parse", "--show-toplevel")
     return Path(top).resolve() if top else here
 

@@ -317,9 +317,14 @@ def launch_tui(args: argparse.Namespace) -> int:
     if given:
         project = str(Path(given).expanduser().resolve())
     else:
+        from storage.errors import NoProject
         from storage.project import find_project_root
 
-        project = str(find_project_root())
+        try:
+            project = str(find_project_root())
+        except NoProject as error:
+            print(f"logbook: {error}", file=sys.stderr)
+            return EXIT_REFUSED
     zone = user_zone()
     prefetch = Prefetch(db_path, project, zone)
     prefetch.start()

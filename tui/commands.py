@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from storage.clock import format_local
-from storage.errors import AmbiguousId, DuplicateEntry, NotFound, Refused
+from storage.errors import AmbiguousId, DuplicateEntry, NoProject, NotFound, Refused
 from storage.kinds import FIELDS, Kind, field_names
 from storage.records import Entry
 from storage.schema import SchemaTooNew
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         if ctx.json:
             ctx.emit({"ok": False, "error": "not_found", "id": str(error)})
         return EXIT_NOT_FOUND
-    except SchemaTooNew as error:
+    except (SchemaTooNew, NoProject) as error:
         ctx.warn(str(error))
         return EXIT_REFUSED
     except sqlite3.OperationalError as error:
