@@ -14,7 +14,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# Compiled bytecode, as a wheel install would have: with PYTHONDONTWRITEBYTECODE set
+# (as on some machines) every start would otherwise recompile logbook's own modules.
 install: $(VENV)/.installed
+	$(BIN)/python -m compileall -q storage tui
 
 run: install
 	$(BIN)/logbook

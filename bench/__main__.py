@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("cli_speed",)
+BENCHMARKS = ("cli_speed", "tui_startup", "import_speed")
 
 
 def main(argv: list[str]) -> int:

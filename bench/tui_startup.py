@@ -94,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "140", "LINES": "40"}
+    # Bytecode as an installed wheel has it (make install does the same).
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "storage", "tui"],
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     with tempfile.TemporaryDirectory(prefix="logbook-tui-bench-") as tmp:
         root = Path(tmp)
         project = root / "project"

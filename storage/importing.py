@@ -147,9 +147,13 @@ def import_file(
     store: Store, project: str, path: Path, *, dry_run: bool = False, source: str = "import"
 ) -> ImportReport:
     """Read a hand-kept log and store what is new in it (nothing, when ``dry_run``)."""
-    log = parse_log(path.read_bytes(), name=path.name, default_zone=store.zone)
+    data = path.read_bytes()
+    log = parse_log(data, name=path.name, default_zone=store.zone)
     own = _is_own_mirror(path, project)
-    return import_log(store, project, log, mirror=not own, source=source, dry_run=dry_run, path=str(path))
+    report = import_log(store, project, log, mirror=not own, source=source, dry_run=dry_run, path=str(path))
+    if own and not dry_run:  # what sync would read next time has just been read
+        store.save_sync_state(project, path.name, len(data), path.stat().st_mtime_ns, _digest(data))
+    return report
 
 
 def _digest(data: bytes) -> str:

@@ -45,8 +45,8 @@ class MainScreen(Screen[None]):
         Binding("3", "filter('decision')", "decisions", group=FILTER, id="main.filter-decision", show=False),
         Binding("4", "filter('note')", "notes", group=FILTER, id="main.filter-note", show=False),
         Binding("s", "toggle_session", "This session", id="main.session", show=False),
-        Binding("r", "run", "Run", id="main.run"),
-        Binding("x", "export", "Export", id="main.export"),
+        Binding("r", "run", "Run a command", id="main.run", show=False),
+        Binding("x", "export", "Export the session", id="main.export", show=False),
         Binding("ctrl+d", "drafts", "Drafts", id="main.drafts", show=False),
         Binding("ctrl+o", "import", "Import a log", id="main.import", show=False),
         Binding("escape", "clear_search", "Clear search", id="main.clear-search", show=False),
@@ -99,7 +99,8 @@ class MainScreen(Screen[None]):
             self.notify(message, severity="warning", timeout=8)
         if opening.drafts:
             self._offer_drafts(opening.drafts)
-        self._sync()
+        # After the first frame is on screen: a first sync may read a large file.
+        self.call_after_refresh(self._sync)
 
     @work(thread=True, group="sync", exclusive=True, exit_on_error=False)
     def _sync(self) -> None:
@@ -185,7 +186,7 @@ class MainScreen(Screen[None]):
                 messages.session_status(self.session, _local_time(self.logbook, self.session.started_at))
             )
         parts.append(f"times in {_zone_name(self.logbook)}")
-        parts.append("0-4 filter · s session · Enter opens")
+        parts.append("0-4 filter · s session · r run · x export · Enter opens")
         self.query_one("#status", Static).update("  ·  ".join(parts))
 
     # -- actions ----------------------------------------------------------
