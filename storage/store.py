@@ -55,7 +55,7 @@ SIMILAR_WORDS = 0.45
 """Word likeness (see similarity.similarity) from which an earlier incident is shown as "seen before"."""
 """How much of a verification's output the event keeps (the runner caps what it reads)."""
 _BULK_CHUNK = 10_000
-SEARCH_WINDOW = 5000
+SEARCH_WINDOW = 2000
 
 
 @dataclass(frozen=True)
@@ -280,10 +280,11 @@ class Store:
     ) -> list[SearchHit]:
         """Full-text search over every field, best matches first.
 
-        Ranks (BM25, the summary weighted 4x) the ``SEARCH_WINDOW`` most recently
-        added matches: a word found in every tenth entry of a 100k store would
-        otherwise cost a ranking of 10,000 rows, and a search should cost the same
-        at any store size (measured in bench/cli_speed.py).
+        Ranks (BM25, the summary weighted 4x) the ``SEARCH_WINDOW`` (2,000) most
+        recently added matches: a word found in every tenth entry of a 100k store
+        would otherwise cost a ranking of 10,000 rows, and a search should cost the
+        same at any store size (bench/cli_speed.py: 5,000 cost 1.3x at 100k entries,
+        2,000 cost 1.05x).
         """
         query = fts_query(text, prefix_last=prefix_last)
         if query is None:
