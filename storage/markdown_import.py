@@ -29,6 +29,7 @@ from storage import mojibake
 from storage.kinds import Kind, normalize_severity
 from storage.mirror import decode_mirror
 from storage.mirror_format import ANCHOR_RE, parse_line
+from storage.secrets import mask_secrets
 from storage.similarity import NEAR_DUPLICATE_SCORE, key_text, normalize, word_similarity
 from storage.timeparse import TIME_RE, read_time
 
@@ -397,6 +398,14 @@ def _finish(
             )
             log.not_understood += [(number + i, text) for i, text in enumerate(added, start=1)]
             return
+    if len(lines) > 1:
+        # Mask credentials while the line breaks are still there: a private key's body
+        # is recognised line by line, and the fields below join the lines with spaces.
+        masked, found = mask_secrets("\n".join(lines))
+        if found:
+            lines = masked.split("\n")
+            first, raw = lines[0], masked.strip()
+            match = TIME_RE.match(first) or match
     body = first[match.end() :]
     rest = [line.strip() for line in lines[1:]]
     kind, fields = _block_fields(body, rest) if block else _line_fields(body, rest, default_kind)

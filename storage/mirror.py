@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storage.kinds import Kind
-from storage.mirror_format import ANCHOR_RE
+from storage.mirror_format import ANCHOR_RE, parse_line
 
 HANDOFF_FILE = "HANDOFF.md"
 INCIDENTS_FILE = "INCIDENTS.md"
@@ -62,6 +62,7 @@ HEADERS = {
 }
 
 
+_GLUED = re.compile(r"\S- \d{4}-\d{2}-\d{2} \d{2}:?\d{2}")
 _ANCHOR_LINE = re.compile(rb"<!-- logbook:([0-9a-f]{8,32})(?: [a-z]+:[^\s]+)* -->[ \t\r\f\v]*(?:\n|\Z)")
 """ANCHOR_RE over the bytes of a UTF-8 file: an anchor that ends its line."""
 
@@ -311,7 +312,12 @@ def decode_mirror(data: bytes) -> tuple[str, str, list[str]]:
     crlf = text.count("\r\n")
     if crlf:
         problems.append(f"{crlf} lines end in CRLF; logbook writes LF")
-    glued = len(re.findall(r"\S- \d{4}-\d{2}-\d{2} \d{2}:?\d{2}", text))
+    glued = 0
+    for match in _GLUED.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        if parse_line(text[start : end if end >= 0 else len(text)]) is None:
+            glued += 1  # (in a line logbook wrote, that is just what a field says)
     if glued:
         problems.append(f"{glued} entries are glued onto the end of the line before them")
     return text, encoding, problems

@@ -31,10 +31,15 @@ FIELD_CUT_CHARS = 280
 PAYLOAD_MAX_BYTES = 12_000
 ELLIPSIS = "…"
 
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""Characters no entry may hold (storage.validation refuses them): text that reaches a
+mirror line without that check (an incident's status note) shows them as visible escapes."""
+
 _HANDOFF_LABELS = (("why", "Why"), ("now", "Now"), ("next", "Next"))
 _INCIDENT_LABELS = (("cause", "root cause"), ("fix", "fix"))
 _DECISION_LABELS = (("why", "Why"), ("consequences", "Consequences"))
 
+_KINDS = {kind.value: kind for kind in Kind}
 ANCHOR_RE = re.compile(r"<!-- logbook:(?P<id>[0-9a-f]{8,32})(?P<attrs>(?: [a-z]+:[^\s]+)*) -->\s*$")
 _LINE_RE = re.compile(
     r"^- (?P<date>\d{4}-\d{2}-\d{2} \d{2}:\d{2}) (?P<zone>\S+) — (?P<body>.*?)"
@@ -62,6 +67,8 @@ def condense(value: str, limit: int = FIELD_CUT_CHARS) -> tuple[str, bool]:
     parts = [" ".join(line.split()) for line in value.splitlines()]
     text = " / ".join(part for part in parts if part)
     text = text.replace("<!--", "&lt;!--")
+    if _UNSAFE.search(text):  # never a raw escape sequence in a file people `cat`
+        text = _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     if len(text) > limit:
         return text[: limit - 1].rstrip() + ELLIPSIS, True
     return text, False
@@ -140,14 +147,28 @@ def render_line(
     attrs = f" re:{supersedes}" if supersedes else ""
     line = f"{head} <!-- logbook:{entry_id}{attrs} -->"
     if cut:
-        return f"{head} <!-- logbook:{entry_id}{attrs} cut:1 -->"
+        return _cut_line(head, entry_id, attrs, kind, tags)
     parsed = parse_line(line)
     if parsed and parsed.kind is kind and parsed.fields == fields and parsed.tags == tags:
         return line
     payload = _pack({"k": kind.value, "f": fields, "t": list(tags)})
     if len(payload) > PAYLOAD_MAX_BYTES:
-        return f"{head} <!-- logbook:{entry_id}{attrs} cut:1 -->"
+        return _cut_line(head, entry_id, attrs, kind, tags)
     return f"{head} <!-- logbook:{entry_id}{attrs} data:{payload} -->"
+
+
+def _cut_line(head: str, entry_id: str, attrs: str, kind: Kind, tags: tuple[str, ...]) -> str:
+    """A line whose text was cut (no exact copy in the anchor). It still says its kind and
+    tags when its text alone would read otherwise (a handoff whose text starts "Decision — ",
+    a field that ends in " — tags: a, b")."""
+    line = f"{head} <!-- logbook:{entry_id}{attrs} cut:1 -->"
+    parsed = parse_line(line)
+    extra = ""
+    if parsed is None or parsed.kind is not kind:
+        extra += f" kind:{kind.value}"
+    if parsed is None or parsed.tags != tags:
+        extra += f" tags:{','.join(tags) or ','}"
+    return f"{head} <!-- logbook:{entry_id}{attrs} cut:1{extra} -->" if extra else line
 
 
 def render_event_line(
@@ -221,7 +242,9 @@ def parse_line(line: str) -> MirrorLine | None:
         return None
     entry_id, attrs = anchor
     tags = tuple(t.strip() for t in (match.group("tags") or "").split(",") if t.strip())
-    kind, fields = _parse_body(match.group("body"))
+    if "tags" in attrs:  # a cut line whose text alone would give other tags
+        tags = tuple(t for t in attrs["tags"].split(",") if t)
+    kind, fields = _parse_body(match.group("body"), _KINDS.get(attrs.get("kind", "")))
     if "data" in attrs:
         data = _unpack(attrs["data"])
         if data is None or not isinstance(data.get("f"), dict):
@@ -270,14 +293,15 @@ def _parse_verification(text: str) -> tuple[str, str]:
     return command, rest
 
 
-def _parse_body(body: str) -> tuple[Kind, dict[str, str]]:
-    if body.startswith(f"Decision{SEP}"):
+def _parse_body(body: str, kind: Kind | None = None) -> tuple[Kind, dict[str, str]]:
+    """The kind and fields a line's visible text holds (``kind``: when the anchor says it)."""
+    if kind in (None, Kind.DECISION) and body.startswith(f"Decision{SEP}"):
         head, fields = _split_labels(body[len("Decision") + len(SEP) :], _DECISION_LABELS)
         return Kind.DECISION, {"decision": head, **fields}
-    if body.startswith(f"Note{SEP}"):
+    if kind in (None, Kind.NOTE) and body.startswith(f"Note{SEP}"):
         return Kind.NOTE, {"text": body[len("Note") + len(SEP) :]}
     marks = re.match(r"^\[(?P<marks>[^\]]*)\] ", body)
-    if marks:
+    if kind in (None, Kind.INCIDENT) and marks:
         labels = (*_INCIDENT_LABELS, ("verification", "verification"))
         head, fields = _split_labels(body[marks.end() :], labels)
         result = {"symptom": head}

@@ -18,6 +18,7 @@ from storage.kinds import (
     normalize_severity,
     normalize_status,
 )
+from storage.secrets import mask_secrets
 
 MAX_FIELD_CHARS = 2_000_000
 MAX_TAG_CHARS = 40
@@ -89,14 +90,25 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 
 
 def find_placeholder(value: str) -> str | None:
-    """Return the unfilled template text in ``value``, if any."""
+    """Return the unfilled template text in ``value``, if any.
+
+    A word that is a credential's value ("ELASTIC_PASSWORD=changeme") is not a template:
+    it is masked when stored, and must not be quoted back in a refusal.
+    """
+    found = _find_placeholder(value)
+    if found is not None and _find_placeholder(mask_secrets(value)[0]) is None:
+        return None
+    return found
+
+
+def _find_placeholder(value: str) -> str | None:
     stripped = value.strip()
     if stripped.lower().rstrip(".:!") in _WHOLE_FIELD or stripped.lower() in _WHOLE_FIELD:
         return stripped
     for match in _ANGLE.finditer(value):
         word = match.group(1).strip().lower()
-        if word in _REAL_ANGLE_WORDS:
-            continue
+        if word in _REAL_ANGLE_WORDS or f"</{word}>" in value.lower():
+            continue  # a pasted XML/HTML element (<id>nexus</id>), not a template
         if (
             word in _TEMPLATE_WORDS
             or re.fullmatch(r"[a-z]+(?:_[a-z]+)+", word)

@@ -100,6 +100,7 @@ async def test_run_a_passing_command_and_record_a_verified_handoff(
         await settle(pilot)
         entries = app.screen.query_one(EntryList)
         assert entries.highlighted.verification == "pass"
+        assert "✓" in entries.render_line(0).text  # the badge the row shows
     [(data,)] = rows(db_path, "SELECT data FROM event WHERE type = 'verification'")
     assert '"result": "pass"' in data
 
@@ -182,3 +183,51 @@ async def test_incident_form_shows_earlier_incidents_as_you_type(app_factory, de
         await settle(pilot)
         panel = str(app.screen.query_one("#seen-before").render())
         assert "Seen before:" in panel and "UTF8Encoding(false)" in panel
+
+
+async def test_a_session_built_by_keys_is_summarised_with_every_section(app_factory, project: Path) -> None:
+    app = app_factory()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("h", *"Wired the recipients API", "tab", "tab", *"pytest -q", "tab", *"40 passed")
+        await pilot.press("tab", "tab", *"blacklist next", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("i", *"uvicorn cannot bind port 8000", "tab", *"unknown")
+        await pilot.press("tab", "tab", "tab", "tab", "enter", "down", "down", "enter", "ctrl+s")  # severity SEV2
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("d", *"snake_case for new schemas", "ctrl+s")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.query_one(EntryList).count == 3
+        )
+        await pilot.press(
+            "2", "enter", "e", "enter", "down", "enter", "tab", *"script a port check", "ctrl+s"
+        )
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, DetailScreen)
+                and "script a port check" in app.screen.query_one("#detail").source
+            ),
+        )
+        await pilot.press("escape", "0", "x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.text)
+        text = app.screen.text
+    for section in (
+        "# Session of",
+        "**When**",
+        "**Branch**: `main`",
+        "**Entries**: 3 — 1 done, 1 incident (1 open)",
+        "## Done",
+        "Wired the recipients API — verify: `pytest -q` → 40 passed",
+        "## Incidents",
+        "**OPEN** [SEV2, open] uvicorn cannot bind port 8000 → cause: unknown",
+        "## Decisions",
+        "snake_case for new schemas",
+        "## Open action items",
+        "script a port check",
+        "## Where things stand",
+        "**Next**: blacklist next",
+        "## Check it is still green",
+        "pytest -q   # expect: 40 passed",
+    ):
+        assert section in text, section
