@@ -57,6 +57,4 @@ class NoProject(LogbookError):
     """The working directory is gone (deleted or moved away under the shell)."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "the working directory no longer exists: cd into the project, or pass --project DIR"
-        )
+        super().__init__("the working directory no longer exists: cd into the project, or pass --project DIR")

@@ -186,7 +186,12 @@ def sync(store: Store, project: str) -> list[ImportReport]:
             with open_for_append(path) as locked:
                 data = locked.read_from(0)
         except MirrorWriteError:
-            continue
+            # A file we may not write (read-only, immutable) can still be read: nobody
+            # appends to it, so there is no line to catch half-written.
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
         start = 0
         if (
             state is not None

@@ -94,6 +94,7 @@ class OutboxRow(SQLModel, table=True):
     file_offset: int | None = None
     error: str | None = None
     created_at: str
+    check_first: int = 0
 
 
 class WorkSessionRow(SQLModel, table=True):

@@ -54,7 +54,7 @@ def flush(connection: sqlite3.Connection, project: str, file: str) -> FlushResul
     try:
         with open_for_append(path) as appender:
             rows = connection.execute(
-                "SELECT seq, item_id, line, state, file_offset FROM mirror_outbox"
+                "SELECT seq, item_id, line, state, file_offset, check_first FROM mirror_outbox"
                 " WHERE project = ? AND file = ? AND state != 'done' ORDER BY seq",
                 (project, file),
             ).fetchall()
@@ -99,13 +99,16 @@ def _recover(appender: Appender, writing: list[tuple[int, str, str, str, int]]) 
     return {row[0] for row in writing if row[1] in present}
 
 
-def _not_yet_written(appender: Appender, rows: list[tuple[int, str, str, str, int]]) -> list[Any]:
+def _not_yet_written(appender: Appender, rows: list[Any]) -> list[Any]:
     """The rows whose line the file does not show yet, one per item: a line is never doubled.
 
     A row can be promised for an item the file already has: an export restored into a
     new store for the same checkout, a repair queued while the file could not be read.
+    Those rows are marked ``check_first`` and only they make the file be read; a new
+    entry's line cannot be there, so adding one costs the same at any file size.
     """
-    written = appender.holds(list(dict.fromkeys(row[1] for row in rows)))
+    suspects = list(dict.fromkeys(row[1] for row in rows if row[5]))
+    written = appender.holds(suspects) if suspects else set()
     todo = []
     for row in rows:
         if row[1] not in written:

@@ -193,7 +193,13 @@ def _v3(connection: sqlite3.Connection) -> None:
     )
 
 
-STEPS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, _v3)
+V4 = """
+ALTER TABLE mirror_outbox ADD COLUMN check_first INTEGER NOT NULL DEFAULT 0;
+"""
+"""Mirror lines that may already be in the file (a restore, a repair) are checked for before
+they are appended; a fresh entry's line cannot be there, so its append does not read the file."""
+
+STEPS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, _v3, V4)
 """STEPS[n] brings a database from version n to version n + 1: SQL, or a function for
 steps that must compute (grouping old entries into sessions)."""
 

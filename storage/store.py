@@ -684,8 +684,8 @@ class Store:
         )
         return [entry_from_row(row) for row in rows]
 
-    def _outbox_row(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        return _writing().outbox_row(row, self.zone, self.clock())
+    def _outbox_row(self, row: Mapping[str, Any], *, check_first: bool = False) -> dict[str, Any]:
+        return _writing().outbox_row(row, self.zone, self.clock(), check_first=check_first)
 
     def add_many(
         self,
@@ -710,6 +710,7 @@ class Store:
         masked: list[str] = []
         refused: list[tuple[int, list[Problem]]] = []
         batch: list[dict[str, Any]] = []
+        given_ids: set[str] = set()
 
         def write(batch: list[dict[str, Any]]) -> None:
             if not batch:
@@ -737,7 +738,9 @@ class Store:
                     _insert_rows(db, "entry", fresh)
                     db.execute(FTS_FILL, (last, last + len(fresh)))
                     if mirror:
-                        _insert_rows(db, "mirror_outbox", [self._outbox_row(row) for row in fresh])
+                        # A restore's ids may already have lines in the file; new ones cannot.
+                        outbox = [self._outbox_row(row, check_first=row["id"] in given_ids) for row in fresh]
+                        _insert_rows(db, "mirror_outbox", outbox)
                 added.extend(row["id"] for row in fresh)
             batch.clear()
 
@@ -751,6 +754,8 @@ class Store:
             cleaned, found = w.mask_fields(cleaned)
             raw, raw_found = w.mask_text(item.raw)
             masked.extend(found or raw_found)
+            if item.id:
+                given_ids.add(item.id)
             batch.append(
                 w.entry_row(
                     project,
@@ -784,7 +789,7 @@ class Store:
         context: GitContext | None = None,
     ) -> Saved:
         """Record an incident's new status as an event (stored and mirrored)."""
-        from storage.validation import Problem
+        from storage.validation import Problem, find_forbidden_char
 
         entry = self.get(entry_id)
         if entry.kind is not Kind.INCIDENT:
@@ -797,6 +802,10 @@ class Store:
             ) from None
         if new_status.value == entry.status:
             raise Refused([Problem("status", f"incident {entry.short_id} is already {new_status}")])
+        note = note.replace("\r\n", "\n").strip()
+        bad = find_forbidden_char(note)
+        if bad:
+            raise Refused([Problem("note", f"contains {bad}; remove it and try again")])
         if new_status is not Status.OPEN and entry.field("cause").lower() == "unknown" and not note:
             raise Refused(
                 [Problem("cause", 'the root cause is still "unknown": say what it was in the note')]
@@ -1025,7 +1034,7 @@ class Store:
                     "supersedes": entry.supersedes,
                     **entry_columns(entry.fields),
                 }
-                rows.append(self._outbox_row(row))
+                rows.append(self._outbox_row(row, check_first=True))
         if rows:
             from sqlalchemy import insert
 

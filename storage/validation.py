@@ -132,6 +132,11 @@ _FORBIDDEN = re.compile(
 )
 
 
+def strip_forbidden(value: str) -> str:
+    """``value`` without the characters no entry may hold (for metadata taken from outside)."""
+    return _FORBIDDEN.sub("", value) if _FORBIDDEN.search(value) else value
+
+
 def find_forbidden_char(value: str) -> str | None:
     """Describe the first character no entry may hold, or None."""
     match = _FORBIDDEN.search(value)

@@ -23,7 +23,7 @@ from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
 from storage.secrets import mask_secrets
 from storage.signature import error_signature
 from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, fingerprint_of, key_text, similarity
-from storage.validation import clean_fields, clean_tags
+from storage.validation import clean_fields, clean_tags, strip_forbidden
 
 __all__ = [
     "MIRROR_FILES",
@@ -97,9 +97,9 @@ def entry_row(
         "project": project,
         "kind": kind.value,
         "created_at": to_db(created),
-        "author": context.author,
-        "branch": context.branch,
-        "git_commit": context.commit,
+        "author": _plain(context.author),
+        "branch": _plain(context.branch),
+        "git_commit": _plain(context.commit),
         "source": source,
         "tags": " ".join(tags),
         "summary": summarize(kind, fields),
@@ -113,8 +113,18 @@ def entry_row(
     }
 
 
-def outbox_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str, Any]:
-    """The pending mirror line for an entry row, committed in the same transaction."""
+def _plain(value: str | None) -> str | None:
+    """Metadata from outside (git user.name, a jsonl file) without control characters."""
+    return strip_forbidden(value) if value else value
+
+
+def outbox_row(
+    row: Mapping[str, Any], zone: tzinfo, now: datetime, *, check_first: bool = False
+) -> dict[str, Any]:
+    """The pending mirror line for an entry row, committed in the same transaction.
+
+    ``check_first``: the file may already show this entry (a restore, a repair).
+    """
     kind = Kind(row["kind"])
     line = render_line(
         entry_id=row["id"],
@@ -131,6 +141,7 @@ def outbox_row(row: Mapping[str, Any], zone: tzinfo, now: datetime) -> dict[str,
         "item_id": row["id"],
         "line": line,
         "created_at": to_db(now),
+        "check_first": int(check_first),
     }
 
 

@@ -272,13 +272,11 @@ def cmd_show(ctx: Context) -> int:
         return EXIT_OK
     style = ctx.style
     print(_row(ctx, entry), file=ctx.out)
-    print(
-        style.dim(
-            f"id {entry.id} · {entry.author or '?'} · branch {entry.branch or '-'} · "
-            f"commit {(entry.commit or '-')[:12]} · via {entry.source}"
-        ),
-        file=ctx.out,
+    meta = (
+        f"id {entry.id} · {entry.author or '?'} · branch {entry.branch or '-'} · "
+        f"commit {(entry.commit or '-')[:12]} · via {entry.source}"
     )
+    print(style.dim(printable(meta)), file=ctx.out)
     from storage.mirror import mirror_file_for
 
     print(style.dim(f"mirrored in {Path(entry.project) / mirror_file_for(entry.kind)}"), file=ctx.out)

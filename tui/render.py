@@ -10,6 +10,7 @@ from storage.clock import format_local
 from storage.kinds import FIELDS, Kind
 from storage.mirror import mirror_file_for
 from storage.records import Entry, Event
+from tui.terminal import printable
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 _BULLET = re.compile(r"^(\s*)([-+=])", re.MULTILINE)
@@ -17,8 +18,9 @@ _NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 
 
 def escape(text: str) -> str:
-    """Show text literally: markdown in a field is the user's text, not formatting."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Show text literally: markdown in a field is the user's text, not formatting, and a
+    control character is shown as an escape, never sent to the terminal."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
     return _NUMBERED.sub(r"\1\\\2", _BULLET.sub(r"\1\\\2", text))
 
 
@@ -32,12 +34,14 @@ def display_path(path: str | Path) -> str:
 
 
 def _code(text: str) -> str:
+    text = printable(text)
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _block(text: str) -> str:
+    text = printable(text)
     fence = "~" * max(3, max((len(r) for r in re.findall(r"~+", text)), default=0) + 1)
     return f"{fence}text\n{text}\n{fence}"
 

@@ -384,12 +384,6 @@ def hostile_store(project: Path, tmp_path: Path) -> dict[str, str]:
     return ids
 
 
-SHOW_BUG = (
-    "tui/commands.py cmd_show prints entry.author / branch / commit without printable(), and "
-    "storage/store.py add_many (jsonl import) and git_context (git user.name) store them unchecked"
-)
-
-
 def test_no_escape_sequence_reaches_the_terminal_from_the_cli(
     project: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, figures
 ) -> None:
@@ -420,7 +414,6 @@ def test_no_escape_sequence_reaches_the_terminal_from_the_cli(
         assert parse_log(log, name=name, default_zone=ZONE).not_understood == []
 
 
-@pytest.mark.xfail(strict=True, reason=SHOW_BUG)
 def test_show_prints_no_escape_from_an_imported_author(
     project: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -432,7 +425,6 @@ def test_show_prints_no_escape_from_an_imported_author(
     assert not RAW_TERMINAL.search(out), repr(out)
 
 
-@pytest.mark.xfail(strict=True, reason=SHOW_BUG)
 def test_show_prints_no_escape_from_git_user_name(project: Path, db_path: Path, monkeypatch) -> None:
     subprocess.run(["git", "config", "user.name", f"Ada {ESCAPES}"], cwd=project, check=True)
     monkeypatch.chdir(project)
@@ -442,13 +434,6 @@ def test_show_prints_no_escape_from_git_user_name(project: Path, db_path: Path, 
     assert not RAW_TERMINAL.search(out), repr(out)
 
 
-NOTE_BUG = (
-    "storage/store.py set_status() never checks the note: control characters are stored in the event, "
-    "and an unpaired surrogate (from invalid UTF-8 in argv) crashes with UnicodeEncodeError"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NOTE_BUG)
 def test_a_status_note_with_control_characters_is_refused_by_name(cli, project: Path) -> None:
     done = cli("--json", "add", "incident", "--symptom", "db down", "--cause", "unknown")
     entry_id = done.json()["entry"]["id"]
@@ -508,13 +493,6 @@ async def test_no_escape_sequence_reaches_the_tui(
     figures.record("hostile input", "TUI screens with a raw control character", len(leaks), must_be=0)
 
 
-TUI_BUG = (
-    "tui/render.py entry_markdown() puts entry.author and event details into the detail screen "
-    "without removing control characters (they reach the store unchecked: see SHOW_BUG and NOTE_BUG)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=TUI_BUG)
 async def test_the_detail_screen_shows_no_escape_from_a_status_note_or_an_imported_author(
     project: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

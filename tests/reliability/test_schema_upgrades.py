@@ -234,7 +234,7 @@ def test_every_older_store_upgrades_keeping_every_row(version: int, tmp_path: Pa
             if version >= 2:
                 assert entry.origin == origin
             assert [hit.entry.id for hit in store.search(entry.project, fields_word(fields))] == [id_]
-            if "session_id" in {c[1] for c in connection.execute("PRAGMA table_info(entry)")}:
+            if version < 3:  # the step that made sessions put every older entry in one
                 assert entry.session_id, f"{id_} has no work session after the upgrade"
         assert [e.data["status"] for e in store.events("a1b2c3d4e5f60002")] == ["resolved"]
         assert store.get("a1b2c3d4e5f60002").status == "resolved"

@@ -193,7 +193,9 @@ async def test_a_session_built_by_keys_is_summarised_with_every_section(app_fact
         await pilot.press("tab", "tab", *"blacklist next", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         await pilot.press("i", *"uvicorn cannot bind port 8000", "tab", *"unknown")
-        await pilot.press("tab", "tab", "tab", "tab", "enter", "down", "down", "enter", "ctrl+s")  # severity SEV2
+        await pilot.press(
+            "tab", "tab", "tab", "tab", "enter", "down", "down", "enter", "ctrl+s"
+        )  # severity SEV2
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         await pilot.press("d", *"snake_case for new schemas", "ctrl+s")
         await wait_for(
