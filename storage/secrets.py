@@ -440,11 +440,44 @@ _DETECTORS: tuple[Callable[[str, str], Iterator[Finding]], ...] = (
 )
 
 
+# Every detector is anchored on one of these (in the lower-cased text): text with none of them
+# holds no secret, and most fields of most entries take that path. Substring tests, not a regex:
+# an alternation of 17 anchors made every field slower than running the detectors.
+_ANCHORS = (
+    "eyj",
+    "sk-",
+    "gh",
+    "github_pat_",
+    "gl",
+    "hooks.slack",
+    "xox",
+    "akia",
+    "asia",
+    "-----begin",
+    "://",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "auth",
+    "identified",
+)
+
+
+def _may_hold_secrets(lowered: str) -> bool:
+    if any(anchor in lowered for anchor in _ANCHORS):
+        return True
+    # "pass" names a secret (PASS=, password); "40 passed" in every verification does not.
+    return "pass" in lowered and "pass" in lowered.replace("passed", "").replace("passes", "")
+
+
 def find_secrets(text: str) -> list[Finding]:
     """Every secret in ``text``: non-overlapping, sorted by start."""
+    lowered = _lowercase(text)
+    if not _may_hold_secrets(lowered):
+        return []
     found: list[Finding] = []
     starts: list[int] = []
-    lowered = _lowercase(text)
     for detector in _DETECTORS:
         for finding in detector(text, lowered):
             at = bisect_right(starts, finding.start)
