@@ -446,15 +446,12 @@ _DETECTORS: tuple[Callable[[str, str], Iterator[Finding]], ...] = (
 _ANCHORS = (
     "eyj",
     "sk-",
-    "gh",
     "github_pat_",
-    "gl",
     "hooks.slack",
     "xox",
     "akia",
     "asia",
     "-----begin",
-    "://",
     "pwd",
     "secret",
     "token",
@@ -462,13 +459,29 @@ _ANCHORS = (
     "auth",
     "identified",
 )
+_GITHUB_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
+_GITLAB_PREFIXES = ("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-")
+
+
+def may_hold_secrets(text: str) -> bool:
+    """False when no detector could match anywhere in ``text`` (a quick, conservative look)."""
+    return _may_hold_secrets(_lowercase(text))
 
 
 def _may_hold_secrets(lowered: str) -> bool:
-    if any(anchor in lowered for anchor in _ANCHORS):
+    for anchor in _ANCHORS:
+        if anchor in lowered:
+            return True
+    if "@" in lowered:  # scheme://user:pass@host; one masked already (user:***@host) is fine
+        for match in _URL_PASSWORD.finditer(lowered):
+            if match["secret"] != MASK:
+                return True
+    if "gh" in lowered and any(prefix in lowered for prefix in _GITHUB_PREFIXES):
+        return True
+    if "gl" in lowered and any(prefix in lowered for prefix in _GITLAB_PREFIXES):
         return True
     # "pass" names a secret (PASS=, password); "40 passed" in every verification does not.
-    return "pass" in lowered and "pass" in lowered.replace("passed", "").replace("passes", "")
+    return "pass" in lowered and lowered.count("pass") > lowered.count("passed") + lowered.count("passes")
 
 
 def find_secrets(text: str) -> list[Finding]:

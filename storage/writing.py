@@ -20,7 +20,7 @@ from storage.mirror import MIRROR_FILES, mirror_file_for, scan
 from storage.mirror_format import condense, render_event_line, render_line
 from storage.records import Entry, GitContext
 from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
-from storage.secrets import mask_secrets
+from storage.secrets import mask_secrets, may_hold_secrets
 from storage.signature import error_signature
 from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, fingerprint_of, key_text, similarity
 from storage.validation import clean_fields, clean_tags, strip_forbidden
@@ -31,6 +31,7 @@ __all__ = [
     "clean_tags",
     "entry_row",
     "find_duplicate",
+    "mask_entry",
     "mask_fields",
     "mask_text",
     "mirror_file_for",
@@ -52,6 +53,19 @@ def mask_fields(fields: dict[str, str]) -> tuple[dict[str, str], tuple[str, ...]
         masked[name], labels = mask_text(value)
         found.extend(labels)
     return masked, tuple(found)
+
+
+def mask_entry(fields: dict[str, str], raw: str | None) -> tuple[dict[str, str], str | None, tuple[str, ...]]:
+    """An entry's fields and raw text with credentials masked, and what was masked.
+
+    One look at all of it first: most entries hold nothing a detector could match,
+    and a bulk import then skips the detectors for each of its fields.
+    """
+    if not may_hold_secrets("\n".join([*fields.values(), raw or ""])):
+        return fields, raw, ()
+    masked, found = mask_fields(fields)
+    masked_raw, raw_found = mask_text(raw)
+    return masked, masked_raw, found or raw_found
 
 
 def mask_text(text: str | None) -> tuple[str | None, tuple[str, ...]]:
