@@ -7,10 +7,10 @@ import sqlite3
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 15_000
+"""How long a writer waits for another process's transaction before giving up."""
 CACHE_KIB = 32_768
 """Page cache per connection: bulk imports touch the entry table, four indexes and the
 full-text index at once, and the default 2 MB made them thrash (3x slower)."""
-"""How long a writer waits for another process's transaction before giving up."""
 
 
 def default_db_path() -> Path:

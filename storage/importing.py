@@ -118,6 +118,7 @@ def import_log(
     if dry_run:
         report.added = [entry for entry, _ in fresh]
         return report
+    file_name = Path(report.path).name
     items = [
         NewEntry(
             kind=entry.kind,
@@ -126,7 +127,7 @@ def import_log(
             created_at=entry.created_at,
             id=entry_id,
             raw=None if entry.logbook_line else entry.raw,
-            origin=f"{Path(report.path).name}:{entry.line}",
+            origin=f"{file_name}:{entry.line}",
             key=entry.key,
         )
         for entry, entry_id in fresh

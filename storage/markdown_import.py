@@ -49,6 +49,13 @@ _NOTE_MARK = re.compile(r"^(?:Process\s+)?Note\s*:\s*", re.IGNORECASE)
 _CITATION = re.compile(r"\s*\[file:\d+\]")
 _ARROW = re.compile(r"\s*(?:->|=>|→)\s*")
 _TEMPLATE_TOKEN = re.compile(r"<\s*[A-Za-z][\w /|-]*>")
+_TEMPLATE_FILLER = re.compile(r"->|=>|[\s.;:,]+")
+_QUOTES = "`'\""
+_LONE_OPENING_QUOTES = re.compile(r"^[`'\"]+(?=[^`'\"]*$)")
+_VERIFIED_WITH = re.compile(r"^(?:with|via|by)\s+", re.IGNORECASE)
+_PROSE_BEFORE_COLON = re.compile(r"^[A-Za-z][A-Za-z ,']{2,40}:\s+(?=\S)")
+_COMMAND_SPAN = re.compile(r"^`([^`]+)`\s*")
+_SYMPTOM_LABEL = re.compile(r"^Symptom\s*:\s*", re.IGNORECASE)
 _FIELD_LINE = re.compile(
     r"^\s*(?:[-*+]\s+)?(?P<label>What|Why|Verify|Verification|Expected|Now|Next|Symptom|"
     r"Root\s*cause|Cause|Fix\s*/\s*Mitigation|Fix|Mitigation|Decision|Consequences?|Severity|Status)"
@@ -305,13 +312,16 @@ def _parse_in_processes(
         return [
             _parse_text(text, name, zone, offset, index > 0) for index, (offset, text) in enumerate(chunks)
         ]
-    with ProcessPoolExecutor(len(chunks), mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [
-            pool.submit(_parse_packed, text, name, zone, offset, index > 0)
-            for index, (offset, text) in enumerate(chunks)
-        ]
+    # The first piece is read here while other processes read the rest: this process
+    # would wait anyway, and its own piece needs no sending back.
+    with ProcessPoolExecutor(len(chunks) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_parse_packed, text, name, zone, offset, True) for offset, text in chunks[1:]]
+        offset, text = chunks[0]
+        first = _parse_text(text, name, zone, offset, False)
         results = [future.result() for future in futures]
-    return [([ParsedEntry.from_tuple(t) for t in packed], repairs, nu) for packed, repairs, nu in results]
+    return [first] + [
+        ([ParsedEntry.from_tuple(t) for t in packed], repairs, nu) for packed, repairs, nu in results
+    ]
 
 
 def _parse_packed(
@@ -417,17 +427,18 @@ def _finish(
 def _clean(text: str) -> str:
     text = _CITATION.sub("", text)
     text = text.replace("\u200b", "").strip()
-    text = re.sub(r"^[`'\"]+(?=[^`'\"]*$)", "", text)
+    if text[:1] in _QUOTES:
+        text = _LONE_OPENING_QUOTES.sub("", text)
     return text.strip().strip(";,").rstrip(".").strip()
 
 
 def _split_verification(text: str) -> tuple[str, str]:
     """`cmd` -> result: the command and what it printed."""
     text = _clean(text)
-    text = re.sub(r"^(?:with|via|by)\s+", "", text, flags=re.IGNORECASE)
+    text = _VERIFIED_WITH.sub("", text)
     # "Verified backend tests are green: CMD -> result": the words before the colon are prose.
-    text = re.sub(r"^[A-Za-z][A-Za-z ,']{2,40}:\s+(?=\S)", "", text)
-    span = re.match(r"^`([^`]+)`\s*", text)
+    text = _PROSE_BEFORE_COLON.sub("", text)
+    span = _COMMAND_SPAN.match(text)
     if span and not _ARROW.search(span.group(1)):
         rest = _ARROW.sub(" ", text[span.end() :], count=1).strip()
         return span.group(1).strip(), _clean(rest.strip("`"))
@@ -483,7 +494,7 @@ def _line_fields(body: str, rest: list[str], default_kind: Kind) -> tuple[Kind, 
             fields[name] = value
     head = _clean(head)
     if kind is Kind.INCIDENT:
-        head = re.sub(r"^Symptom\s*:\s*", "", head, flags=re.IGNORECASE)
+        head = _SYMPTOM_LABEL.sub("", head)
         symptom = fields.pop("symptom", "")
         fields["symptom"] = f"{head}; {symptom}" if head and symptom else head or symptom
         return kind, _only(kind, fields)
@@ -506,7 +517,7 @@ def _block_fields(body: str, rest: list[str]) -> tuple[Kind, dict[str, str]]:
         match = _FIELD_LINE.match(line)
         if not match:
             continue
-        label = re.sub(r"\s+", " ", match["label"].lower())
+        label = " ".join(match["label"].lower().split())
         value = _clean(match["value"])
         name = {
             "verification": "verify",
@@ -551,8 +562,7 @@ def _template(fields: dict[str, str]) -> str | None:
     templated = [
         value
         for value in fields.values()
-        if _TEMPLATE_TOKEN.search(value)
-        and not re.sub(r"->|=>|[\s.;:,]+", "", _TEMPLATE_TOKEN.sub("", value))
+        if _TEMPLATE_TOKEN.search(value) and not _TEMPLATE_FILLER.sub("", _TEMPLATE_TOKEN.sub("", value))
     ]
     main = fields.get("symptom") or fields.get("what") or fields.get("decision") or fields.get("text") or ""
     if templated and (main in templated or len(templated) * 2 >= len(fields)):
