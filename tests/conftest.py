@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from storage.store import Store
+from tests.cli_runner import run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -78,36 +76,12 @@ def store(db_path: Path, clock: FakeClock) -> Iterator[Store]:
     opened.close()
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> object:
-        import json
-
-        return json.loads(self.out)
-
-
 @pytest.fixture
 def cli(project: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Run ``logbook ARGS`` in-process, inside the project, against the test store."""
-    from tui.cli import main
-
     monkeypatch.chdir(project)
     monkeypatch.setenv("LOGBOOK_DB", str(db_path))
-
-    def run(*args: str) -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as exit_:
-                code = int(exit_.code or 0)
-        return CliResult(code, out.getvalue(), err.getvalue())
-
-    return run
+    return run_cli
 
 
 def logbook_bin() -> str:

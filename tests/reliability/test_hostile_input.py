@@ -6,12 +6,10 @@ reaches the terminal from the CLI or the TUI.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
 import subprocess
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -26,6 +24,7 @@ from storage.mirror import MIRROR_FILES, mirror_file_for
 from storage.mirror_format import FIELD_CUT_CHARS, condense, parse_line
 from storage.store import Store
 from storage.validation import normalize_text
+from tests import cli_runner
 from tests.reliability.invariants import ZONE, audit
 
 # Characters no entry may hold: C0 controls but tab and line feed (CR is turned into LF),
@@ -337,15 +336,8 @@ ESCAPES = "\x1b[2J\x1b[31mred\x1b[0m \x1b]0;pwned\x07 \x9b6n \u202eevil\u202c"
 
 def run_cli(*args: str) -> tuple[int, str]:
     """`logbook ARGS` in-process with stdout a StringIO (not a tty): everything it printed."""
-    from tui.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-    return code, out.getvalue() + err.getvalue()
+    result = cli_runner.run_cli(*args)
+    return result.code, result.out + result.err
 
 
 def hostile_store(project: Path, tmp_path: Path) -> dict[str, str]:

@@ -7,11 +7,9 @@ clean corpus goes through the store unchanged (false positives are counted and b
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import sqlite3
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -20,20 +18,15 @@ from storage.kinds import Kind
 from storage.secrets import find_secrets
 from storage.store import NewEntry, Store
 from storage.validation import normalize_text
+from tests import cli_runner
 from tests.reliability.invariants import ZONE
 from tests.reliability.secret_corpus import CLEAN, DIRTY
 
 
 def run(*args: str) -> tuple[int, str]:
-    from tui.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-    return code, out.getvalue() + err.getvalue()
+    """`logbook ARGS` in-process with stdout a StringIO (not a tty): everything it printed."""
+    result = cli_runner.run_cli(*args)
+    return result.code, result.out + result.err
 
 
 def pieces(secret: str) -> list[str]:
