@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from storage.outbox import FlushResult
+    from storage.runner import RunResult
     from storage.validation import Problem
 
 DUPLICATE_WINDOW = timedelta(hours=24)
@@ -876,6 +877,36 @@ class Store:
         if "text" in data:
             data["text"], masked = _writing().mask_text(data["text"])
         return self._add_event(entry, event_type, data, source, context, masked)
+
+    def record_run(
+        self,
+        entry_id: str,
+        result: RunResult,
+        *,
+        commit: str | None,
+        source: str = "cli",
+        context: GitContext | None = None,
+    ) -> Saved:
+        """Store a run of an entry's verification command as a verification event.
+
+        It passes when the command did and its output still shows the entry's
+        expected result (when the entry names one).
+        """
+        fields = self.get(entry_id).fields
+        expected = fields.get("expected")
+        seen = expected in result.output_tail if expected else None
+        return self.record_verification(
+            entry_id,
+            passed=result.passed and seen is not False,
+            command=fields.get("verify") or result.command,
+            exit_code=result.exit_code,
+            duration=result.duration,
+            output_tail=result.output_tail,
+            expected_seen=seen,
+            commit=commit,
+            source=source,
+            context=context,
+        )
 
     def record_verification(
         self,

@@ -85,18 +85,7 @@ def cmd_run(ctx: Context) -> int:
             context=context,
             allow_duplicate=True,
         )
-        store.record_verification(
-            saved.entry.id,
-            passed=True,
-            command=result.command,
-            exit_code=result.exit_code,
-            duration=result.duration,
-            output_tail=result.output_tail,
-            expected_seen=expected in result.output_tail,
-            commit=context.commit,
-            source="run",
-            context=context,
-        )
+        store.record_run(saved.entry.id, result, commit=context.commit, source="run", context=context)
         record |= {"recorded": "handoff", "entry": store.get(saved.entry.id).to_dict()}
         if not ctx.json:
             ctx.say(messages.run_passed(result.duration, expected, saved))
@@ -156,21 +145,10 @@ def verify_entry(ctx: Context, entry: Entry, *, quiet: bool) -> dict[str, Any]:
         result = run_command(argv, cwd=Path(ctx.project), timeout=timeout_for(ctx), shell=shell)
     else:
         result = _execute(ctx, argv, shell)
-    expected = entry.fields.get("expected")
-    seen = expected in result.output_tail if expected else None
     context = git_context(Path(ctx.project))
-    passed = result.passed and seen is not False
-    ctx.store.record_verification(
-        entry.id,
-        passed=passed,
-        command=command,
-        exit_code=result.exit_code,
-        duration=result.duration,
-        output_tail=result.output_tail,
-        expected_seen=seen,
-        commit=context.commit,
-        context=context,
-    )
+    event = ctx.store.record_run(entry.id, result, commit=context.commit, context=context).event
+    assert event is not None
+    passed, seen = event.data["result"] == "pass", event.data["expected_seen"]
     return {
         "id": entry.id,
         "command": command,

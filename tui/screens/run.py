@@ -90,20 +90,9 @@ class RunScreen(ModalScreen[object]):
         if self.verify is not None:
             from storage.project import git_context
 
-            expected = self.verify.fields.get("expected")
-            seen = expected in result.output_tail if expected else None
-            store.record_verification(
-                self.verify.id,
-                passed=result.passed and seen is not False,
-                command=command,
-                exit_code=result.exit_code,
-                duration=result.duration,
-                output_tail=result.output_tail,
-                expected_seen=seen,
-                commit=git_context(Path(self.logbook.project)).commit,
-                source="tui",
-            )
-            summary["expected_seen"] = seen
+            commit = git_context(Path(self.logbook.project)).commit
+            saved = store.record_run(self.verify.id, result, commit=commit, source="tui")
+            summary["expected_seen"] = saved.event.data["expected_seen"] if saved.event else None
         elif not result.passed:
             summary["error"] = error_summary(result.output_tail)
             self._seen = store.similar_incidents(self.logbook.project, summary["error"])
@@ -144,20 +133,9 @@ class RunScreen(ModalScreen[object]):
     def _verify_saved(self, saved: Any) -> None:
         from storage.project import git_context
 
-        result = self.result
-        assert result is not None
-        expected = saved.entry.fields.get("expected")
-        self.logbook.store.record_verification(
-            saved.entry.id,
-            passed=True,
-            command=self.command,
-            exit_code=result.exit_code,
-            duration=result.duration,
-            output_tail=result.output_tail,
-            expected_seen=(expected in result.output_tail) if expected else None,
-            commit=git_context(Path(self.logbook.project)).commit,
-            source="tui",
-        )
+        assert self.result is not None
+        commit = git_context(Path(self.logbook.project)).commit
+        self.logbook.store.record_run(saved.entry.id, self.result, commit=commit, source="tui")
         self.app.call_from_thread(self.dismiss, saved)  # the list reloads with the badge
 
     def action_close(self) -> None:
