@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from storage.kinds import Kind
 from storage.runner import RunResult, error_summary, expected_result, run_command
+from storage.store import Store
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="process groups and /bin/sh are POSIX")
 
@@ -429,3 +431,34 @@ def test_error_summary(output: str, expected: str) -> None:
 
 def test_error_summary_keeps_long_lines_short() -> None:
     assert len(error_summary("ValueError: " + "v" * 1000)) == 300
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "printed", "result", "seen"),
+    [
+        (0, "40 passed in 0.12s", "pass", True),
+        (0, "39 passed, 1 skipped", "fail", False),  # green, but not what the entry promised
+        (1, "40 passed in 0.12s", "fail", True),
+    ],
+)
+def test_record_run_passes_only_when_the_expected_result_is_still_shown(
+    store: Store, project: Path, tmp_path: Path, exit_code: int, printed: str, result: str, seen: bool
+) -> None:
+    argv = script(tmp_path, f"import sys\nprint({printed!r})\nsys.exit({exit_code})\n")
+    saved = store.add(
+        str(project),
+        Kind.HANDOFF,
+        {"what": "Tests green", "verify": shlex.join(argv), "expected": "40 passed"},
+    )
+    run = run_command(argv, cwd=project, timeout=30)
+
+    event = store.record_run(saved.entry.id, run, commit="abc1234", source="tui").event
+
+    assert event is not None
+    assert event.data["result"] == result
+    assert event.data["expected_seen"] is seen
+    assert event.data["command"] == shlex.join(argv)
+    assert event.data["commit"] == "abc1234"
+    assert printed in event.data["output_tail"]
+    [stored] = [e for e in store.events(saved.entry.id) if e.type == "verification"]
+    assert stored.data == event.data
