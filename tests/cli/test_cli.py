@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import logbook_bin
+from tests.sqlite_rows import raw_connection
 from tui.cli import build_parser
 
 ANCHOR = re.compile(r"<!-- logbook:[0-9a-f]{16}")
@@ -42,7 +42,7 @@ INCIDENT = [
 def entry_count(db_path: Path) -> int:
     if not db_path.exists():
         return 0
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         return connection.execute("SELECT count(*) FROM entry").fetchone()[0]
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import time
 from pathlib import Path
 
 from tests.conftest import git
+from tests.sqlite_rows import raw_connection
 
 PY = sys.executable
 
@@ -19,7 +19,7 @@ def script(project: Path, name: str, body: str) -> str:
 
 
 def events(db_path: Path, kind: str = "verification") -> list[tuple]:
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         return connection.execute(
             "SELECT entry_id, type, data FROM event WHERE type = ? ORDER BY seq", (kind,)
         ).fetchall()
@@ -54,7 +54,7 @@ def test_run_failing_command_keeps_an_incident_draft(cli, project: Path, db_path
     record = result.json()
     assert record["recorded"] == "draft"
     assert record["fields"]["symptom"] == "ModuleNotFoundError: No module named 'app'"
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         [(fields,)] = connection.execute("SELECT fields FROM draft").fetchall()
     assert "No module named 'app'" in fields and '"status": "open"' in fields
 

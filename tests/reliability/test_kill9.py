@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from storage.mirror import MIRROR_FILES, mirror_file_for
 from storage.store import Store
 from tests.reliability.crash_helper import DIE_STEPS, planned
 from tests.reliability.invariants import ZONE, Audit, audit, reopen_and_flush
+from tests.sqlite_rows import raw_connection
 
 HELPER = Path(__file__).with_name("crash_helper.py")
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ def killed_by_sigkill(status: int) -> bool:
 
 
 def outbox(db_path: Path, project: Path) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         return connection.execute(
             "SELECT file, item_id, state FROM mirror_outbox WHERE project = ? ORDER BY seq", (str(project),)
         ).fetchall()

@@ -28,6 +28,7 @@ from storage.schema import FTS_FILL, SCHEMA_VERSION, schema_version, upgrade
 from storage.similarity import fingerprint
 from storage.store import Store
 from tests.reliability.invariants import audit
+from tests.sqlite_rows import raw_connection
 
 ZONE = parse_zone("Europe/Moscow")
 ROOT = Path(__file__).resolve().parents[2]
@@ -301,7 +302,7 @@ def test_kill_9_in_the_middle_of_an_upgrade_step(version: int, tmp_path: Path) -
     script = KILLER.format(root=str(ROOT), path=str(path), target=version + 1)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == -signal.SIGKILL, done.stderr
-    with sqlite3.connect(path) as connection:
+    with raw_connection(path) as connection:
         assert schema_version(connection) == version  # the interrupted step left nothing behind
         assert set(tables(connection)) == set(before)
     with Store.open(path, zone=ZONE) as store:

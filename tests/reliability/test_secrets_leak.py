@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from storage.validation import normalize_text
 from tests import cli_runner
 from tests.reliability.invariants import ZONE
 from tests.reliability.secret_corpus import CLEAN, DIRTY
+from tests.sqlite_rows import raw_connection
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -104,7 +104,7 @@ def test_no_secret_of_the_corpus_is_left_anywhere(
     code, export = cli("export", "--format", "jsonl")
     assert code == 0 and export.count("\n") >= 2 * len(DIRTY)
 
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         dump = "\n".join(connection.iterdump())
     exported = "\n".join(json.dumps(json.loads(line), ensure_ascii=False) for line in export.splitlines())
     exported += "\n".join(str(v) for line in export.splitlines() for v in json.loads(line).values())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from storage.kinds import Kind
 from storage.store import Store
+from tests.sqlite_rows import raw_connection
 
 HANDOFF = {
     "what": "Implemented GET /requests/{id}",
@@ -16,7 +16,7 @@ HANDOFF = {
 
 
 def outbox_states(db_path: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         return connection.execute("SELECT item_id, state FROM mirror_outbox ORDER BY seq").fetchall()
 
 
@@ -56,7 +56,7 @@ def test_read_only_mirror_is_reported_not_lost(store: Store, project: Path) -> N
 def pretend_crashed_while_writing(db_path: Path, project: Path, entry_id: str, offset: int) -> None:
     """Put back the outbox row a writer killed between its append and its bookkeeping leaves."""
     line = next(text for text in (project / "HANDOFF.md").read_text().splitlines() if entry_id in text)
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         connection.execute(
             "INSERT INTO mirror_outbox (project, file, item_id, line, state, file_offset, created_at)"
             " VALUES (?, 'HANDOFF.md', ?, ?, 'writing', ?, '2025-12-13T20:49:00.000000Z')",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from storage.db import connect
 from storage.kinds import Kind
 from storage.schema import SCHEMA_VERSION, STEPS, SchemaTooNew, schema_version, upgrade
 from storage.store import Store
+from tests.sqlite_rows import raw_connection
 
 
 def test_new_database_records_the_current_version(store: Store) -> None:
@@ -40,7 +40,7 @@ def test_database_from_an_older_schema_upgrades_keeping_entries(tmp_path: Path, 
 
 def test_database_from_a_newer_logbook_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    with sqlite3.connect(path) as connection:
+    with raw_connection(path) as connection:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaTooNew, match="upgrade logbook"):
         Store.open(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from storage.kinds import Kind
 from storage.project import find_project_root, git_context
 from storage.store import Store
 from tests.conftest import FakeClock, git
+from tests.sqlite_rows import raw_connection
 
 HANDOFF = {
     "what": "Implemented GET /requests/{id}",
@@ -31,7 +31,7 @@ INCIDENT = {
 
 
 def rows(db_path: Path) -> list[tuple]:
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         return connection.execute("SELECT id, kind, project FROM entry ORDER BY seq").fetchall()
 
 
@@ -40,7 +40,7 @@ def test_pragmas_wal_busy_timeout_foreign_keys(store: Store) -> None:
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert connection.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    with sqlite3.connect(store.path) as raw:  # WAL is a property of the file itself
+    with raw_connection(store.path) as raw:  # WAL is a property of the file itself
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -75,7 +75,7 @@ def test_entry_metadata(store: Store, project: Path) -> None:
 
 def test_created_at_is_stored_in_utc(store: Store, project: Path, db_path: Path) -> None:
     store.add(str(project), Kind.NOTE, {"text": "a note"})
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         assert (
             connection.execute("SELECT created_at FROM entry").fetchone()[0] == "2025-12-13T20:49:01.000000Z"
         )

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from storage.importing import import_file
 from storage.kinds import Kind
 from storage.store import Store
+from tests.sqlite_rows import raw_connection
 
 URL = "postgresql+asyncpg://b2b_user:hunter2-Secret@127.0.0.1:5432/b2b_platform"
 TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
 
 
 def everything_written(db_path: Path, project: Path) -> str:
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         dump = "\n".join(connection.iterdump())
     files = "".join(
         (project / n).read_text() for n in ("HANDOFF.md", "INCIDENTS.md") if (project / n).exists()

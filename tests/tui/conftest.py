@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from storage.clock import parse_zone
 from storage.store import Store
 from tests.conftest import FakeClock
+from tests.sqlite_rows import raw_connection
 from tui.app import LogbookApp, make_app
 
 MSK = parse_zone("Europe/Moscow")
@@ -37,7 +37,7 @@ def demo_store(db_path: Path, project: Path, clock: FakeClock) -> Path:
 def rows(db_path: Path, sql: str = "SELECT kind, summary FROM entry ORDER BY seq") -> list[tuple]:
     if not db_path.exists():
         return []
-    with sqlite3.connect(db_path) as connection:
+    with raw_connection(db_path) as connection:
         return connection.execute(sql).fetchall()
 
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import logbook_bin
+from tests.sqlite_rows import raw_connection
 from tests.tui.conftest import settle
 from tui.screens.form import EntryForm
 
@@ -30,7 +31,7 @@ def _drain(fd: int, seconds: float) -> bytes:
 
 def _draft_fields(db_path: Path) -> str | None:
     try:
-        with sqlite3.connect(db_path) as connection:
+        with raw_connection(db_path) as connection:
             row = connection.execute("SELECT fields FROM draft").fetchone()
     except sqlite3.OperationalError:
         return None
