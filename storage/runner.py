@@ -39,6 +39,10 @@ LINGER = 1.0
 DRAIN = 1.0
 """Seconds to wait for the last output once the group has been stopped."""
 CHUNK_BYTES = 65_536
+DEFAULT_TIMEOUT = 600.0
+"""Seconds a command may run unless ``--timeout`` or ``LOGBOOK_RUN_TIMEOUT`` say otherwise."""
+SHELL_SYNTAX = ("|", "&&", ";", ">", "<", "$(", "`")
+"""What, in a command typed as one line, only a shell understands."""
 
 _POLL = 0.1
 _QUEUED_CHUNKS = 8
@@ -179,6 +183,38 @@ def run_command(
         output_tail=tail.text(),
         output_bytes=tail.total,
     )
+
+
+def run_timeout(given: float | None = None) -> float:
+    """The timeout for a run: ``given``, else ``LOGBOOK_RUN_TIMEOUT``, else :data:`DEFAULT_TIMEOUT`."""
+    if given:
+        return float(given)
+    try:
+        return float(os.environ.get("LOGBOOK_RUN_TIMEOUT", DEFAULT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def command_from_line(line: str) -> tuple[list[str] | str, bool]:
+    """How to run a command stored or typed as one line: ``(command, shell)``.
+
+    Split into arguments, unless it uses shell syntax (a pipe, ``&&``, a redirection)
+    or cannot be split (an unclosed quote): then the line goes to the shell as it is,
+    which runs it or says what is wrong with it.
+    """
+    if any(token in line for token in SHELL_SYNTAX):
+        return line, True
+    try:
+        return shlex.split(line), False
+    except ValueError:
+        return line, True
+
+
+def failure_symptom(result: RunResult, timeout: float) -> str:
+    """An incident's symptom for a failed run: its last error line, else what happened."""
+    if result.timed_out:
+        return f"`{result.command}` did not finish within {timeout:g} s"
+    return error_summary(result.output_tail) or f"`{result.command}` failed"
 
 
 def _prepare(command: list[str] | str, shell: bool) -> tuple[list[str] | None, str]:

@@ -879,59 +879,25 @@ class Store:
         return self._add_event(entry, event_type, data, source, context, masked)
 
     def record_run(
-        self,
-        entry_id: str,
-        result: RunResult,
-        *,
-        commit: str | None,
-        source: str = "cli",
-        context: GitContext | None = None,
+        self, entry_id: str, result: RunResult, *, context: GitContext, source: str = "cli"
     ) -> Saved:
         """Store a run of an entry's verification command as a verification event.
 
         It passes when the command did and its output still shows the entry's
-        expected result (when the entry names one).
+        expected result (when the entry names one); ``context.commit`` is the
+        commit it was run against.
         """
-        fields = self.get(entry_id).fields
-        expected = fields.get("expected")
-        seen = expected in result.output_tail if expected else None
-        return self.record_verification(
-            entry_id,
-            passed=result.passed and seen is not False,
-            command=fields.get("verify") or result.command,
-            exit_code=result.exit_code,
-            duration=result.duration,
-            output_tail=result.output_tail,
-            expected_seen=seen,
-            commit=commit,
-            source=source,
-            context=context,
-        )
-
-    def record_verification(
-        self,
-        entry_id: str,
-        *,
-        passed: bool,
-        command: str,
-        exit_code: int | None,
-        duration: float,
-        output_tail: str,
-        expected_seen: bool | None,
-        commit: str | None,
-        source: str = "cli",
-        context: GitContext | None = None,
-    ) -> Saved:
-        """Store the result of re-running an entry's verification command (a new event)."""
         entry = self.get(entry_id)
-        tail, masked = _writing().mask_text(output_tail[-VERIFICATION_TAIL_CHARS:])
+        expected = entry.fields.get("expected")
+        seen = expected in result.output_tail if expected else None
+        tail, masked = _writing().mask_text(result.output_tail[-VERIFICATION_TAIL_CHARS:])
         data = {
-            "result": "pass" if passed else "fail",
-            "command": command,
-            "exit_code": exit_code,
-            "duration": round(duration, 3),
-            "expected_seen": expected_seen,
-            "commit": commit,
+            "result": "pass" if result.passed and seen is not False else "fail",
+            "command": entry.fields.get("verify") or result.command,
+            "exit_code": result.exit_code,
+            "duration": round(result.duration, 3),
+            "expected_seen": seen,
+            "commit": context.commit,
             "output_tail": tail or "",
         }
         return self._add_event(entry, "verification", data, source, context, masked)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,17 +17,11 @@ if TYPE_CHECKING:
     from storage.runner import RunResult
     from tui.commands import Context
 
-DEFAULT_TIMEOUT = 600.0
-
 
 def timeout_for(ctx: Context) -> float:
-    given = getattr(ctx.args, "timeout", None)
-    if given:
-        return float(given)
-    try:
-        return float(os.environ.get("LOGBOOK_RUN_TIMEOUT", DEFAULT_TIMEOUT))
-    except ValueError:
-        return DEFAULT_TIMEOUT
+    from storage.runner import run_timeout
+
+    return run_timeout(getattr(ctx.args, "timeout", None))
 
 
 def _interactive(ctx: Context) -> bool:
@@ -51,7 +43,7 @@ def _execute(ctx: Context, command: list[str] | str, shell: bool) -> RunResult:
 
 def cmd_run(ctx: Context) -> int:
     from storage.project import git_context
-    from storage.runner import error_summary, expected_result
+    from storage.runner import expected_result, failure_symptom
 
     argv = list(ctx.args.cmd)
     if argv and argv[0] == "--":
@@ -85,14 +77,12 @@ def cmd_run(ctx: Context) -> int:
             context=context,
             allow_duplicate=True,
         )
-        store.record_run(saved.entry.id, result, commit=context.commit, source="run", context=context)
+        store.record_run(saved.entry.id, result, source="run", context=context)
         record |= {"recorded": "handoff", "entry": store.get(saved.entry.id).to_dict()}
         if not ctx.json:
             ctx.say(messages.run_passed(result.duration, expected, saved))
     else:
-        symptom = error_summary(result.output_tail) or f"`{result.command}` failed"
-        if result.timed_out:
-            symptom = f"`{result.command}` did not finish within {timeout_for(ctx):g} s"
+        symptom = failure_symptom(result, timeout_for(ctx))
         seen = store.similar_incidents(ctx.project, symptom)
         if seen and not ctx.json:
             ctx.say(messages.SEEN_BEFORE)
@@ -128,17 +118,12 @@ def cmd_run(ctx: Context) -> int:
 def verify_entry(ctx: Context, entry: Entry, *, quiet: bool) -> dict[str, Any]:
     """Re-run ``entry``'s verification command; store and return the result."""
     from storage.project import git_context
+    from storage.runner import command_from_line
 
     command = entry.fields.get("verify")
     if not command:
         return {"id": entry.id, "result": "none", "reason": "no verification command"}
-    try:
-        argv: list[str] | str = shlex.split(command)
-        shell = any(token in command for token in ("|", "&&", ";", ">", "<", "$(", "`"))
-    except ValueError:
-        argv, shell = command, True
-    if shell:
-        argv = command
+    argv, shell = command_from_line(command)
     if quiet:
         from storage.runner import run_command
 
@@ -146,7 +131,7 @@ def verify_entry(ctx: Context, entry: Entry, *, quiet: bool) -> dict[str, Any]:
     else:
         result = _execute(ctx, argv, shell)
     context = git_context(Path(ctx.project))
-    event = ctx.store.record_run(entry.id, result, commit=context.commit, context=context).event
+    event = ctx.store.record_run(entry.id, result, context=context).event
     assert event is not None
     passed, seen = event.data["result"] == "pass", event.data["expected_seen"]
     return {

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from storage.kinds import Kind
+from storage.records import GitContext
 from storage.runner import RunResult, error_summary, expected_result, run_command
 from storage.store import Store
 
@@ -452,13 +453,16 @@ def test_record_run_passes_only_when_the_expected_result_is_still_shown(
     )
     run = run_command(argv, cwd=project, timeout=30)
 
-    event = store.record_run(saved.entry.id, run, commit="abc1234", source="tui").event
+    event = store.record_run(
+        saved.entry.id, run, context=GitContext("main", "abc1234", "Ada"), source="tui"
+    ).event
 
     assert event is not None
     assert event.data["result"] == result
     assert event.data["expected_seen"] is seen
     assert event.data["command"] == shlex.join(argv)
     assert event.data["commit"] == "abc1234"
+    assert event.author == "Ada"
     assert printed in event.data["output_tail"]
     [stored] = [e for e in store.events(saved.entry.id) if e.type == "verification"]
     assert stored.data == event.data

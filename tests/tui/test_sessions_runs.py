@@ -101,8 +101,27 @@ async def test_run_a_passing_command_and_record_a_verified_handoff(
         entries = app.screen.query_one(EntryList)
         assert entries.highlighted.verification == "pass"
         assert "✓" in entries.render_line(0).text  # the badge the row shows
-    [(data,)] = rows(db_path, "SELECT data FROM event WHERE type = 'verification'")
+    [(data, author)] = rows(db_path, "SELECT data, author FROM event WHERE type = 'verification'")
     assert '"result": "pass"' in data
+    assert author == "Ada Lovelace"
+
+
+async def test_a_command_that_cannot_be_split_runs_in_the_shell_and_fails_cleanly(
+    app_factory, project: Path
+) -> None:
+    """An unclosed quote used to end the app (shlex raised in the run worker)."""
+    app = app_factory()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r", *'echo "unclosed', "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.result is not None)
+        assert app.is_running
+        assert "Failed (exit 2)" in str(app.screen.query_one("#run-result").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+        assert app.screen.values()["symptom"]  # the shell's complaint, never an empty symptom
+        assert app.screen.values()["verify"] == 'echo "unclosed'
 
 
 async def test_run_a_failing_command_shows_what_was_seen_before(

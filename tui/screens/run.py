@@ -3,7 +3,6 @@ or re-verify an entry (its verification command, stored as a verification event)
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,6 +36,7 @@ class RunScreen(ModalScreen[object]):
         self.result: RunResult | None = None
         self.command = ""
         self._seen: list[tuple[Entry, str]] = []
+        self._summary: dict[str, Any] = {}
 
     @property
     def logbook(self) -> LogbookApp:
@@ -71,7 +71,14 @@ class RunScreen(ModalScreen[object]):
 
     @work(thread=True, exclusive=True, group="run")
     def _run(self, command: str) -> None:
-        from storage.runner import error_summary, expected_result, run_command
+        from storage.project import git_context
+        from storage.runner import (
+            command_from_line,
+            expected_result,
+            failure_symptom,
+            run_command,
+            run_timeout,
+        )
         from storage.signature import strip_ansi
         from tui.terminal import printable
 
@@ -82,24 +89,24 @@ class RunScreen(ModalScreen[object]):
             text = printable(strip_ansi(chunk.decode("utf-8", errors="replace")).replace("\r", "\n"))
             self.app.call_from_thread(log.write, text)
 
-        shell = any(token in command for token in ("|", "&&", ";", ">", "<", "$(", "`"))
-        argv: list[str] | str = command if shell else shlex.split(command)
-        result = run_command(argv, cwd=Path(self.logbook.project), timeout=600, shell=shell, on_output=show)
+        argv, shell = command_from_line(command)
+        timeout = run_timeout()
+        project = Path(self.logbook.project)
+        result = run_command(argv, cwd=project, timeout=timeout, shell=shell, on_output=show)
         store = self.logbook.store
         summary: dict[str, Any] = {"expected": expected_result(result.output_tail)}
         if self.verify is not None:
-            from storage.project import git_context
-
-            commit = git_context(Path(self.logbook.project)).commit
-            saved = store.record_run(self.verify.id, result, commit=commit, source="tui")
+            context = git_context(project)
+            saved = store.record_run(self.verify.id, result, source="tui", context=context)
             summary["expected_seen"] = saved.event.data["expected_seen"] if saved.event else None
         elif not result.passed:
-            summary["error"] = error_summary(result.output_tail)
+            summary["error"] = failure_symptom(result, timeout)
             self._seen = store.similar_incidents(self.logbook.project, summary["error"])
         self.app.call_from_thread(self._finished, result, summary)
 
     def _finished(self, result: RunResult, summary: dict[str, Any]) -> None:
         self.result = result
+        self._summary = summary
         text = messages.run_result(result, summary, self._seen, self.verify)
         self.query_one("#run-result", Static).update(text)
 
@@ -109,15 +116,10 @@ class RunScreen(ModalScreen[object]):
         if self.result is None or self.verify is not None:
             return
         if self.result.passed:
-            from storage.runner import expected_result
-
-            prefill = {"verify": self.command, "expected": expected_result(self.result.output_tail)}
+            prefill = {"verify": self.command, "expected": self._summary["expected"]}
             form = EntryForm(Kind.HANDOFF, prefill=prefill)
         else:
-            from storage.runner import error_summary
-
-            symptom = error_summary(self.result.output_tail)
-            prefill = {"symptom": symptom, "verify": self.command, "status": "open"}
+            prefill = {"symptom": self._summary["error"], "verify": self.command, "status": "open"}
             form = EntryForm(Kind.INCIDENT, prefill=prefill)
         self.app.push_screen(form, self._recorded)
 
@@ -134,8 +136,8 @@ class RunScreen(ModalScreen[object]):
         from storage.project import git_context
 
         assert self.result is not None
-        commit = git_context(Path(self.logbook.project)).commit
-        self.logbook.store.record_run(saved.entry.id, self.result, commit=commit, source="tui")
+        context = git_context(Path(self.logbook.project))
+        self.logbook.store.record_run(saved.entry.id, self.result, source="tui", context=context)
         self.app.call_from_thread(self.dismiss, saved)  # the list reloads with the badge
 
     def action_close(self) -> None:
