@@ -21,7 +21,7 @@ def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
     terms: list[str] = []
     tokens = _TOKEN.findall(text)
     for index, token in enumerate(tokens):
-        if token == "OR" and terms and index < len(tokens) - 1:
+        if token == "OR" and terms and terms[-1] != "OR" and index < len(tokens) - 1:
             terms.append("OR")
             continue
         star = token.endswith("*") or (prefix_last and index == len(tokens) - 1)

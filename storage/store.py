@@ -330,6 +330,8 @@ class Store:
                 )
             }
         except sqlite3.OperationalError as error:
+            from storage.validation import Problem
+
             raise Refused([Problem("query", f"cannot search for {text!r}: {error}")]) from error
         entries = {
             row[-1]: entry_from_row(row)

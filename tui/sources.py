@@ -64,9 +64,14 @@ class SearchSource:
 
     def _hits(self) -> list[Row]:
         if self._rows is None:
-            hits = self.store.search(
-                self.project, self.query, kind=self.kind, limit=SEARCH_LIMIT, prefix_last=True
-            )
+            from storage.errors import Refused
+
+            try:
+                hits = self.store.search(
+                    self.project, self.query, kind=self.kind, limit=SEARCH_LIMIT, prefix_last=True
+                )
+            except Refused:  # half-typed syntax FTS cannot take: no match yet, not an error
+                hits = []
             self._rows = [Row(hit.entry, hit.summary_marked) for hit in hits]
         return self._rows
 

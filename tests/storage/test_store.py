@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from storage.clock import format_local, parse_zone
 from storage.errors import AmbiguousId, DuplicateEntry, NotFound, Refused
@@ -290,3 +293,23 @@ def test_default_location_is_the_user_data_dir(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.delenv("LOGBOOK_DB")
     assert default_db_path() == Path(user_data_dir("logbook", appauthor=False)) / "logbook.db"
+
+
+@pytest.mark.parametrize("typed", ["hello OR OR world", "OR OR", "hello OR", "OR hello", '"', "a* OR *"])
+def test_search_takes_any_typing_without_crashing(store: Store, project: Path, typed: str) -> None:
+    store.add(str(project), Kind.NOTE, {"text": "hello world from the search test"})
+    hits = store.search(str(project), typed)
+    assert all(hit.entry.fields["text"].startswith("hello") for hit in hits)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.sampled_from(["OR", "AND", "NOT", '"', "*", "-", "(", ")", "^", ":", "hello", "wor"]), max_size=6
+    )
+)
+def test_search_as_you_type_never_raises_anything_but_refused(
+    store: Store, project: Path, words: list[str]
+) -> None:
+    with contextlib.suppress(Refused):
+        store.search(str(project), " ".join(words))
