@@ -60,8 +60,7 @@ class LogbookApp(App[None]):
         """The store, opened on first use. Touches the disk: call it from thread workers."""
         with self._store_lock:
             if self._store is None and self.prefetch is not None:
-                self.prefetch.join()
-                self._store = self.prefetch.result.store if self.prefetch.result else None
+                self._store = self.prefetch.wait().store
             if self._store is None:
                 from storage.store import Store  # here, not at import: see tui.startup
 

@@ -330,8 +330,9 @@ def launch_tui(args: argparse.Namespace) -> int:
     prefetch.start()
     from tui.app import make_app
 
-    make_app(db_path=db_path, project=project, zone=zone, prefetch=prefetch).run()
-    return EXIT_OK
+    app = make_app(db_path=db_path, project=project, zone=zone, prefetch=prefetch)
+    app.run()
+    return app.return_code or EXIT_OK
 
 
 def _tui_args(argv: Sequence[str]) -> argparse.Namespace | None:

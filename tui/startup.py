@@ -66,9 +66,17 @@ class Prefetch(threading.Thread):
         try:
             store = Store.open(self.db_path, zone=self.zone)
             self.result = open_project(store, self.project)
-        except BaseException as error:  # reported by the screen that uses it
+        except Exception as error:  # raised again by wait(), for the screen to report
             self.error = error
 
     def ready(self) -> Opening | None:
         """The result if the thread has finished (never blocks)."""
         return None if self.is_alive() else self.result
+
+    def wait(self) -> Opening:
+        """The result, once the thread has finished; what went wrong is raised here."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result

@@ -57,7 +57,6 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.kind: Kind | None = None
         self._debounce: Timer | None = None
-        self._drafts: list[Draft] = []
         self._pending_mirror = 0
         self._ready = False
         self.session: WorkSession | None = None
@@ -85,12 +84,23 @@ class MainScreen(Screen[None]):
     def _open_store(self) -> None:
         from tui.startup import open_project
 
-        opening = open_project(self.logbook.store, self.logbook.project)
+        prefetch = self.logbook.prefetch
+        try:
+            # Still reading when the screen mounted: wait for it rather than read it all again.
+            opening = prefetch.wait() if prefetch is not None else None
+            if opening is None:
+                opening = open_project(self.logbook.store, self.logbook.project)
+        except Exception as error:  # a store from a newer logbook, unreadable, locked...
+            self.app.call_from_thread(self._cannot_open, error)
+            return
         self.app.call_from_thread(self._opened, opening)
+
+    def _cannot_open(self, error: Exception) -> None:
+        """Nothing works without the store: leave, saying why (printed once the screen is gone)."""
+        self.app.exit(return_code=1, message=messages.CANNOT_OPEN_STORE.format(error=error))
 
     def _opened(self, opening: Opening) -> None:
         self._ready = True
-        self._drafts = opening.drafts
         self._pending_mirror = opening.pending_mirror
         source = BrowseSource(opening.store, self.logbook.project, self.kind)
         self.query_one(EntryList).set_source(source, preloaded=(opening.count, opening.rows))
