@@ -16,16 +16,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from storage.markdown_import import ParsedEntry, ParsedLog, parse_log
 from storage.mirror import MIRROR_FILES
 from storage.records import Entry
+from storage.similarity import REPEAT_WINDOW
 from storage.store import NewEntry, Store
-
-REPEAT_WINDOW = timedelta(hours=24)
 
 
 @dataclass

@@ -30,7 +30,7 @@ from storage.kinds import Kind, normalize_severity
 from storage.mirror import decode_mirror
 from storage.mirror_format import ANCHOR_RE, parse_line
 from storage.secrets import mask_secrets
-from storage.similarity import NEAR_DUPLICATE_SCORE, key_text, normalize, word_similarity
+from storage.similarity import NEAR_DUPLICATE_SCORE, REPEAT_WINDOW, key_text, normalize, word_similarity
 from storage.timeparse import TIME_RE, read_time
 
 REWORDED_WINDOW = timedelta(hours=1)
@@ -605,7 +605,7 @@ def _mark_duplicates(entries: list[ParsedEntry]) -> None:
         text = entry.key
         key = (entry.kind, text)
         first = by_text.get(key)
-        if first is not None and abs(entry.created_at - first.created_at) <= timedelta(hours=24):
+        if first is not None and abs(entry.created_at - first.created_at) <= REPEAT_WINDOW:
             entry.duplicate_of = first
             continue
         entry_words = frozenset(text.split())
@@ -618,6 +618,6 @@ def _mark_duplicates(entries: list[ParsedEntry]) -> None:
                 entry.duplicate_of = earlier
                 break
         if entry.duplicate_of is None:
-            by_text.setdefault(key, entry)
+            by_text[key] = entry  # the latest copy: a third one a day later repeats the second
             recent.append((entry, entry_words))
             del recent[:-RECENT_ENTRIES]

@@ -11,8 +11,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from datetime import timedelta
 
 from storage.kinds import Kind
+
+REPEAT_WINDOW = timedelta(hours=24)
+"""How far apart an entry and the one it nearly repeats may be written (same project and kind)."""
 
 NEAR_DUPLICATE_SCORE = 0.72
 """Texts scoring at or above this are treated as the same entry."""

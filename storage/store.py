@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ from storage.rows import (
     event_from_row,
 )
 from storage.schema import FTS_FILL, upgrade
+from storage.similarity import REPEAT_WINDOW
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     from storage.runner import RunResult
     from storage.validation import Problem
 
-DUPLICATE_WINDOW = timedelta(hours=24)
 INCIDENT_EVENTS = ("timeline", "action", "action-done", "impact", "lesson-wrong", "lesson-right")
 VERIFICATION_TAIL_CHARS = 4000
 """How much of a verification's output the event keeps (the runner caps what it reads)."""
@@ -379,7 +379,7 @@ class Store:
         """The stored entry that ``fields`` repeats (same rules as refusing a near-duplicate)."""
         w = _writing()
         cleaned, _ = w.clean_fields(kind, fields, strict=False)
-        found = w.find_duplicate(self._read(), project, kind, cleaned, created_at, None, DUPLICATE_WINDOW)
+        found = w.find_duplicate(self._read(), project, kind, cleaned, created_at, None, REPEAT_WINDOW)
         return found[0] if found else None
 
     def sync_state(self, project: str, file: str) -> dict[str, Any] | None:
@@ -504,7 +504,7 @@ class Store:
         with self._session() as session:
             if not allow_duplicate:
                 duplicate = w.find_duplicate(
-                    self._read(), project, kind, cleaned, created, supersedes, DUPLICATE_WINDOW
+                    self._read(), project, kind, cleaned, created, supersedes, REPEAT_WINDOW
                 )
                 if duplicate:
                     raise DuplicateEntry(*duplicate)

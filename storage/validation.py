@@ -263,7 +263,12 @@ def _clean_written(kind: Kind, raw: Mapping[str, str | None]) -> dict[str, str]:
         except ValueError:
             del fields["severity"]
     if kind is Kind.INCIDENT:
-        _check_incident(fields, [])
+        problems: list[Problem] = []
+        _check_incident(fields, problems)
+        if any(problem.field == "status" for problem in problems):
+            # A status no incident can have ("done"): derived as if none had been written.
+            del fields["status"]
+            _check_incident(fields, [])
     return fields
 
 

@@ -199,3 +199,28 @@ def test_importing_the_seeds_into_a_store(store: Store, project: Path) -> None:
     assert entry.origin == "INCIDENTS.md:17"
     assert all(report.clean for report in store.mirror_check(str(project)))
     assert [report for report in sync(store, str(project)) if report.added] == []  # nor does sync
+
+
+def test_a_third_copy_a_day_later_repeats_the_second() -> None:
+    """The first copy is over 24 h old by the third; the second is 3 h old (it used to be missed)."""
+    text = "\n".join(
+        [
+            "- 2025-12-01 10:00 MSK — Deployed the recipients API — Verify: `make smoke` -> ok",
+            "- 2025-12-02 12:00 MSK — Deployed the recipients API — Verify: `make smoke` -> ok",
+            "- 2025-12-02 15:00 MSK — Deployed the recipients API — Verify: `make smoke` -> ok",
+        ]
+    )
+    log = parse_log(text, name="HANDOFF.md", default_zone=MSK)
+    assert [e.line for e in log.fresh] == [1, 2]
+    assert [(e.line, e.duplicate_of.line) for e in log.duplicates if e.duplicate_of] == [(3, 2)]
+
+
+def test_an_impossible_status_is_dropped_and_derived(store: Store, project: Path) -> None:
+    (project / "notes.md").write_text(
+        "## 2025-12-14 10:00 MSK\n- Symptom: redis refused connections\n- Root cause: maxclients\n"
+        "- Fix: raised maxclients\n- Status: done\n"
+    )
+    report = import_file(store, str(project), project / "notes.md")
+    [entry] = [store.get(e.store_id) for e in report.added]
+    assert entry.kind is Kind.INCIDENT
+    assert entry.status == "resolved"  # "done" is no status; cause and fix known: resolved
