@@ -116,6 +116,17 @@ def _insert_rows(db: sqlite3.Connection, table: str, rows: list[dict[str, Any]])
     )
 
 
+def _known_ids(connection: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` the entry table holds (asked 500 at a time, under SQLite's variable limit)."""
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        found = connection.execute(f"SELECT id FROM entry WHERE id IN ({marks})", chunk)
+        known.update(row[0] for row in found)
+    return known
+
+
 def _writing() -> Any:
     """The write side's helpers, loaded on the first write (see the module docstring)."""
     from storage import writing
@@ -352,15 +363,7 @@ class Store:
 
     def known_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` the store already has."""
-        known: set[str] = set()
-        connection = self._read()
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            known.update(
-                row[0] for row in connection.execute(f"SELECT id FROM entry WHERE id IN ({marks})", chunk)
-            )
-        return known
+        return _known_ids(self._read(), ids)
 
     def count_between(self, project: str, low: datetime, high: datetime) -> int:
         row = (
@@ -498,19 +501,17 @@ class Store:
             supersedes = self.resolve_id(supersedes, project)
         context = context or GitContext()
         created = created_at or self.clock()
-        row = w.entry_row(project, kind, cleaned, tag_list, created, source, context, supersedes, w.new_id())
+        row = w.entry_row(project, kind, cleaned, tag_list, created, source, context, supersedes, new_id())
         from storage.orm import EntryRow, OutboxRow
 
         with self._session() as session:
+            # The write transaction's own connection: the check and the insert are one step.
+            db = session.connection().connection.driver_connection
             if not allow_duplicate:
-                duplicate = w.find_duplicate(
-                    self._read(), project, kind, cleaned, created, supersedes, REPEAT_WINDOW
-                )
+                duplicate = w.find_duplicate(db, project, kind, cleaned, created, supersedes, REPEAT_WINDOW)
                 if duplicate:
                     raise DuplicateEntry(*duplicate)
-            row["session_id"] = self._session_for(
-                session.connection().connection.driver_connection, project, created
-            )
+            row["session_id"] = self._session_for(db, project, created)
             record = EntryRow(**row)
             session.add(record)
             session.add(OutboxRow(**self._outbox_row(row)))
@@ -612,8 +613,7 @@ class Store:
     def start_session(self, project: str, title: str | None = None) -> WorkSession:
         """End the open session (if any) and start a new one now."""
         now = self.clock()
-        with self._session() as session:
-            db = session.connection().connection.driver_connection
+        with self._immediate() as db:
             db.execute(
                 "UPDATE work_session SET ended_at = ? WHERE project = ? AND ended_at IS NULL",
                 (to_db(now), project),
@@ -626,10 +626,8 @@ class Store:
         current = self.current_session(project)
         if current is None:
             return None
-        with self._session() as session:
-            session.connection().connection.driver_connection.execute(
-                "UPDATE work_session SET ended_at = ? WHERE id = ?", (to_db(self.clock()), current.id)
-            )
+        with self._immediate() as db:
+            db.execute("UPDATE work_session SET ended_at = ? WHERE id = ?", (to_db(self.clock()), current.id))
         return self.work_session(current.id)
 
     _SESSION_SELECT = (
@@ -724,12 +722,7 @@ class Store:
             # A plain sqlite3 transaction: bulk rows gain nothing from the ORM (its bulk
             # path ran a statement per few rows, and importing it costs 0.3 s per import).
             with self._immediate(connection) as db:
-                known: set[str] = set()
-                for start in range(0, len(ids), 500):
-                    chunk = ids[start : start + 500]
-                    marks = ",".join("?" * len(chunk))
-                    found = db.execute(f"SELECT id FROM entry WHERE id IN ({marks})", chunk)
-                    known.update(row[0] for row in found)
+                known = _known_ids(db, ids)
                 fresh = []
                 for row in batch:
                     if row["id"] in known:
@@ -783,7 +776,7 @@ class Store:
                         source,
                         GitContext(item.branch, item.commit, item.author),
                         item.supersedes,
-                        item.id or w.new_id(),
+                        item.id or new_id(),
                         raw,
                         item.origin,
                         None if found else item.key,
@@ -917,7 +910,7 @@ class Store:
 
         w = _writing()
         created = self.clock()
-        event_id = w.new_id()
+        event_id = new_id()
         line = w.render_event_line(
             event_id=event_id,
             entry=entry,
@@ -965,7 +958,7 @@ class Store:
         from storage.orm import DraftRow
 
         w = _writing()
-        draft_id = draft_id or w.new_id()
+        draft_id = draft_id or new_id()
         kept = {name: w.mask_text(value)[0] for name, value in fields.items()}  # secrets never stored
         with self._session() as session:
             session.merge(
@@ -1013,9 +1006,12 @@ class Store:
             if found.text:
                 log = parse_log(found.text, name=file, default_zone=self.zone)
                 present.update(e.uid for e in log.entries if not e.logbook_line)
+        by_file: dict[str, list[Entry]] = {file: [] for file in scans}
+        for entry in self.iter_entries(project):  # read once for both files
+            by_file[w.mirror_file_for(entry.kind)].append(entry)
         report: list[MirrorDrift] = []
         for file, found in scans.items():
-            expected = [e for e in self.iter_entries(project) if w.mirror_file_for(e.kind) == file]
+            expected = by_file[file]
             pending_here = {item for f, item, _ in pending if f == file}
             missing = [e for e in expected if e.id not in present and e.id not in pending_here]
             problems = list(found.problems)
@@ -1051,12 +1047,8 @@ class Store:
                 }
                 rows.append(self._outbox_row(row, check_first=True))
         if rows:
-            from sqlalchemy import insert
-
-            from storage.orm import OutboxRow
-
-            with self._session() as session:
-                session.connection().execute(insert(OutboxRow.__table__), rows)
+            with self._immediate() as db:
+                _insert_rows(db, "mirror_outbox", rows)
         return self.flush_mirror(project)
 
     def mirror_line(self, entry: Entry) -> str:
@@ -1083,9 +1075,6 @@ class Store:
 
     def pending_mirror(self, project: str) -> int:
         """Mirror lines promised but not yet on disk (a failed or interrupted append)."""
-        row = (
-            self._read()
-            .execute("SELECT count(*) FROM mirror_outbox WHERE project = ? AND state != 'done'", (project,))
-            .fetchone()
-        )
-        return int(row[0])
+        from storage.outbox import pending_count
+
+        return pending_count(self._read(), project)

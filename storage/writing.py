@@ -14,7 +14,6 @@ from typing import Any
 
 from storage import outbox
 from storage.clock import from_db, to_db
-from storage.ids import new_id
 from storage.kinds import Kind
 from storage.mirror import MIRROR_FILES, mirror_file_for, scan
 from storage.mirror_format import condense, render_event_line, render_line
@@ -35,7 +34,6 @@ __all__ = [
     "mask_fields",
     "mask_text",
     "mirror_file_for",
-    "new_id",
     "outbox",
     "outbox_row",
     "render_event_line",

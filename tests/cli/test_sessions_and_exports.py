@@ -41,7 +41,6 @@ def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
         n = next(counter)
         return f"{n:04x}{n:012x}"  # distinct short ids (the first 8 hex digits)
 
-    monkeypatch.setattr("storage.writing.new_id", next_id)
     monkeypatch.setattr("storage.store.new_id", next_id)
 
 

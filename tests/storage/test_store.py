@@ -196,8 +196,9 @@ def test_a_follow_up_is_not_a_duplicate_of_what_it_supersedes(store: Store, proj
 def test_get_by_prefix_not_found_and_ambiguous(
     store: Store, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = iter(["abc1000000000001", "abc2000000000002"])
-    monkeypatch.setattr("storage.writing.new_id", lambda: next(ids))
+    # The first add also starts a work session, which takes the second id.
+    ids = iter(["abc1000000000001", "5e55000000000001", "abc2000000000002"])
+    monkeypatch.setattr("storage.store.new_id", lambda: next(ids))
     store.add(str(project), Kind.NOTE, {"text": "one"})
     store.add(str(project), Kind.NOTE, {"text": "two entirely different"})
     assert store.get("abc1").fields["text"] == "one"

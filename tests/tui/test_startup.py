@@ -40,9 +40,7 @@ async def test_a_store_from_a_newer_logbook_ends_the_app_saying_why(
     assert "logbook: cannot open the store" in printed and "upgrade logbook" in printed
 
 
-async def test_the_prefetched_first_page_is_what_the_list_shows(
-    db_path: Path, project: Path, clock
-) -> None:
+async def test_the_prefetched_first_page_is_what_the_list_shows(db_path: Path, project: Path, clock) -> None:
     with Store.open(db_path, clock=clock, zone=MSK) as store:
         for n in range(3):
             store.add(str(project), Kind.NOTE, {"text": f"note number {n}"})
