@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from textual.app import App
 
 from storage.kinds import Kind
 from storage.schema import SCHEMA_VERSION
@@ -14,6 +16,14 @@ from tests.tui.conftest import MSK, settle
 from tui.app import make_app
 from tui.startup import Prefetch
 from tui.widgets.entry_list import EntryList
+
+
+async def wait_for_exit(app: App[None], deadline_s: float = 10.0) -> None:
+    """Poll until the app has decided to exit; its own workers are cancelled on the way out, so not awaited."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + deadline_s
+    while app.return_code is None and loop.time() < give_up:
+        await asyncio.sleep(0.02)
 
 
 def newer_store(db_path: Path) -> None:
@@ -32,9 +42,8 @@ async def test_a_store_from_a_newer_logbook_ends_the_app_saying_why(
     if prefetch is not None:
         prefetch.start()
     app = make_app(db_path=db_path, project=project, zone=MSK, cursor_blink=False, prefetch=prefetch)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.pause(0.2)
+    async with app.run_test(size=(100, 30)):
+        await wait_for_exit(app)
     assert app.return_code == 1
     printed = " ".join(capsys.readouterr().err.split())  # printed once the screen is gone
     assert "logbook: cannot open the store" in printed and "upgrade logbook" in printed
