@@ -380,12 +380,15 @@ def _finish(
         return
     first = lines[0]
     match = TIME_RE.match(first)
-    if match is None:  # a date that is not a time we can read: say so
+    try:
+        created = read_time(match, zone) if match is not None else None
+    except ValueError:  # "2025-13-45 10:00": shaped like a time, but no such day
+        created = None
+    if match is None or created is None:  # a date that is not a time we can read: say so
         log.not_understood.append((number, first))
         return
     raw = "\n".join(lines).strip()
     when = match.group().strip()
-    created = read_time(match, zone)
     # A line of ours, possibly re-wrapped by a formatter (its anchor on the last line), or
     # followed by indented lines someone added under it (reported, not taken as ours).
     joined = " ".join(line.strip() for line in lines)

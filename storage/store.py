@@ -361,6 +361,17 @@ class Store:
             for seq, score in ranked
         ]
 
+    def typed_time(self, text: str) -> datetime:
+        """A time a person typed ("2025-12-14 12:41 MSK", "12:41" today), in UTC; refused when it is none."""
+        from storage.timeparse import read_typed_time
+
+        moment = read_typed_time(text, self.zone, self.clock())
+        if moment is None:
+            from storage.validation import Problem
+
+            raise Refused([Problem("time", f"{text.strip()!r} is not a time like 2025-12-14 12:41 or 12:41")])
+        return moment
+
     def known_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` the store already has."""
         return _known_ids(self._read(), ids)

@@ -87,3 +87,24 @@ def read_time(match: re.Match[str], default_zone: tzinfo) -> datetime:
     )
     zone = zone_for(match["zone"], naive, default_zone)
     return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def read_typed_time(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+    """A time a person typed, in UTC: "2025-12-14 12:41 [MSK]", "2025-12-14", or "12:41" (today).
+
+    None when it is not a time. A time with no zone is read in ``zone``;
+    "today" is ``now``'s date in ``zone``.
+    """
+    text = text.strip()
+    match = TIME_RE.fullmatch(text)
+    try:
+        if match is not None:
+            return read_time(match, zone)
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=zone).astimezone(UTC)
+    except ValueError:  # no such day ("2025-13-01"), or not a date at all
+        pass
+    clock = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
+    if clock is None:
+        return None
+    today = now.astimezone(zone)
+    return today.replace(hour=int(clock[1]), minute=int(clock[2]), second=0, microsecond=0).astimezone(UTC)

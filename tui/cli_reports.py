@@ -77,7 +77,7 @@ def session_scope(
 
 
 def export_report(ctx: Context) -> int:
-    from tui.commands import _parse_when, write_output
+    from tui.commands import write_output
 
     store = ctx.store
     report = ctx.args.report
@@ -108,7 +108,7 @@ def export_report(ctx: Context) -> int:
         return EXIT_OK
     from storage import summary
 
-    since = _parse_when(ctx.args.since, store.zone) if ctx.args.since else None
+    since = store.typed_time(ctx.args.since) if ctx.args.since else None
     try:
         title, entries, session = session_scope(
             store, ctx.project, session=ctx.args.session, since=since, everything=ctx.args.all

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -343,7 +342,7 @@ def cmd_incident(ctx: Context) -> int:
         message = messages.status_changed(result)
     else:
         event_type = {"lesson": f"lesson-{getattr(ctx.args, 'went', '')}"}.get(action, action)
-        at = _parse_when(ctx.args.at, ctx.store.zone) if action == "event" and ctx.args.at else None
+        at = ctx.store.typed_time(ctx.args.at) if action == "event" and ctx.args.at else None
         result = ctx.store.add_incident_event(
             entry.id,
             "timeline" if action == "event" else event_type,
@@ -370,25 +369,6 @@ def cmd_incident(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _parse_when(text: str, zone: Any) -> Any:
-    """A time typed by a person ("2025-12-14 12:41", "12:41" today), in ``zone``."""
-    from datetime import datetime
-
-    from storage.validation import Problem
-
-    text = text.strip()
-    now = datetime.now(zone)
-    for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%H:%M"):
-        try:
-            parsed = datetime.strptime(text, pattern)
-        except ValueError:
-            continue
-        if pattern == "%H:%M":
-            parsed = now.replace(hour=parsed.hour, minute=parsed.minute, second=0, microsecond=0)
-        return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
-    raise Refused([Problem("time", f"{text!r} is not a time like 2025-12-14 12:41 or 12:41")])
-
-
 # -- export / import ----------------------------------------------------------
 
 
@@ -405,42 +385,48 @@ def write_output(ctx: Context, text: str) -> None:
     if not ctx.args.output:
         ctx.out.write(text)
         return
+    from storage.files import write_atomically
+
     target = Path(ctx.args.output)
-    tmp = target.with_name(f".{target.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(target)
+    write_atomically(target, [text])
     ctx.warn(messages.WROTE.format(target=target))
 
 
 def _export_jsonl(ctx: Context) -> int:
     store = ctx.store
+    count = 0
 
     def lines() -> Iterator[str]:
+        nonlocal count
+        batch: list[Entry] = []
         for entry in store.iter_entries(ctx.project):
-            record = entry.to_dict()
-            record["events"] = [event.to_dict() for event in store.events(entry.id)]
-            yield json.dumps(record, ensure_ascii=False) + "\n"
+            batch.append(entry)
+            if len(batch) == 500:
+                yield from _jsonl_records(store, batch)
+                count += len(batch)
+                batch = []
+        yield from _jsonl_records(store, batch)
+        count += len(batch)
 
-    count = 0
     if ctx.args.output:
+        from storage.files import write_atomically
+
         target = Path(ctx.args.output)
-        tmp = target.with_name(f".{target.name}.tmp")
-        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-            for line in lines():
-                handle.write(line)
-                count += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(target)
+        write_atomically(target, lines())
         ctx.warn(messages.EXPORTED.format(count=count, target=target))
     else:
         for line in lines():
             ctx.out.write(line)
-            count += 1
     return EXIT_OK
+
+
+def _jsonl_records(store: Store, entries: list[Entry]) -> Iterator[str]:
+    """One JSON line per entry, with its events (read for the whole batch at once)."""
+    events = store.events_for([entry.id for entry in entries]) if entries else {}
+    for entry in entries:
+        record = entry.to_dict()
+        record["events"] = [event.to_dict() for event in events.get(entry.id, [])]
+        yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
 def cmd_import(ctx: Context) -> int:

@@ -224,3 +224,13 @@ def test_an_impossible_status_is_dropped_and_derived(store: Store, project: Path
     [entry] = [store.get(e.store_id) for e in report.added]
     assert entry.kind is Kind.INCIDENT
     assert entry.status == "resolved"  # "done" is no status; cause and fix known: resolved
+
+
+def test_a_date_that_does_not_exist_is_reported_not_a_crash() -> None:
+    text = (
+        "- 2025-13-45 10:00 MSK — Deployed the thing — Verify: `make` -> ok\n"
+        "- 2025-12-01 10:00 MSK — Deployed another thing — Verify: `make` -> ok\n"
+    )
+    log = parse_log(text, name="HANDOFF.md", default_zone=MSK)
+    assert [e.fields["what"] for e in log.entries] == ["Deployed another thing"]
+    assert [n for n, _ in log.not_understood] == [1]

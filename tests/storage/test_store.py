@@ -314,3 +314,26 @@ def test_search_as_you_type_never_raises_anything_but_refused(
 ) -> None:
     with contextlib.suppress(Refused):
         store.search(str(project), " ".join(words))
+
+
+@pytest.mark.parametrize(
+    ("typed", "utc"),
+    [
+        ("12:41", datetime(2025, 12, 13, 9, 41, tzinfo=UTC)),  # today in Moscow (the clock: 23:49 MSK)
+        ("2025-12-10 08:00", datetime(2025, 12, 10, 5, 0, tzinfo=UTC)),
+        ("2025-12-10T08:00:30", datetime(2025, 12, 10, 5, 0, 30, tzinfo=UTC)),
+        ("2025-12-10 08:00 UTC", datetime(2025, 12, 10, 8, 0, tzinfo=UTC)),
+        ("2025-12-10 08:00 +05:00", datetime(2025, 12, 10, 3, 0, tzinfo=UTC)),
+        ("2025-12-10", datetime(2025, 12, 9, 21, 0, tzinfo=UTC)),
+    ],
+)
+def test_typed_times_are_read_in_the_store_zone_on_the_store_clock(
+    store: Store, typed: str, utc: datetime
+) -> None:
+    assert store.typed_time(typed) == utc
+
+
+@pytest.mark.parametrize("typed", ["yesterday", "25:00", "2025-13-01 10:00", ""])
+def test_what_is_not_a_time_is_refused(store: Store, typed: str) -> None:
+    with pytest.raises(Refused, match="is not a time"):
+        store.typed_time(typed)

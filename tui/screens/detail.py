@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -133,13 +134,15 @@ class DetailScreen(Screen[None]):
     @work(thread=True, group="detail-event")
     def _add_event(self, event_type: str, text: str, at_text: str) -> None:
         from storage.errors import Refused
-        from tui.commands import _parse_when
+        from storage.project import git_context
 
+        store = self.logbook.store
         try:
-            at = _parse_when(at_text, self.logbook.zone) if at_text and event_type == "timeline" else None
+            at = store.typed_time(at_text) if at_text and event_type == "timeline" else None
             number = int(text) if event_type == "action-done" and text.isdigit() else None
-            result = self.logbook.store.add_incident_event(
-                self.entry_id, event_type, text, at=at, number=number, source="tui"
+            context = git_context(Path(self.logbook.project))
+            result = store.add_incident_event(
+                self.entry_id, event_type, text, at=at, number=number, source="tui", context=context
             )
         except Refused as error:
             self.app.call_from_thread(self.notify, messages.refused(error.problems), severity="error")
@@ -159,7 +162,6 @@ class DetailScreen(Screen[None]):
 
     @work(thread=True, group="detail-status")
     def _set_status(self, status: str, note: str) -> None:
-        from pathlib import Path
 
         from storage.errors import Refused
         from storage.project import git_context

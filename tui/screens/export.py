@@ -93,15 +93,10 @@ class ExportScreen(Screen[None]):
 
     @work(thread=True, group="export-save")
     def _save(self, target: Path, text: str) -> None:
-        import os
+        from storage.files import write_atomically
 
-        tmp = target.with_name(f".{target.name}.tmp")
         try:
-            with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            tmp.replace(target)
+            write_atomically(target, [text])
         except OSError as error:
             self.app.call_from_thread(self.notify, f"{target}: {error.strerror}", severity="error")
             return
