@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storage.kinds import Kind
-from storage.mirror_format import ANCHOR_RE, parse_line
+from storage.mirror_format import parse_line
 
 HANDOFF_FILE = "HANDOFF.md"
 INCIDENTS_FILE = "INCIDENTS.md"
@@ -63,8 +63,10 @@ HEADERS = {
 
 
 _GLUED = re.compile(r"\S- \d{4}-\d{2}-\d{2} \d{2}:?\d{2}")
-_ANCHOR_LINE = re.compile(rb"<!-- logbook:([0-9a-f]{8,32})(?: [a-z]+:[^\s]+)* -->[ \t\r\f\v]*(?:\n|\Z)")
-"""ANCHOR_RE over the bytes of a UTF-8 file: an anchor that ends its line."""
+_ANCHOR_LINE = re.compile(rb"<!-- logbook:([0-9a-f]{8,32})(?:\s+[a-z]+:[^\s]+)*\s+-->[ \t\r\f\v]*(?:\n|\Z)")
+"""An anchor that ends its line, in the bytes of a UTF-8 file. Like ANCHOR_RE, but a
+markdown formatter may have wrapped it: its ``data:`` part or its ``-->`` on the next line."""
+_ANCHOR_TEXT = re.compile(_ANCHOR_LINE.pattern.decode())
 
 
 class MirrorWriteError(OSError):
@@ -237,8 +239,7 @@ class Appender:
         data = os.pread(self._fd, size, 0)
         encoding = _style(self._fd, size).encoding
         if encoding != "utf-8":
-            lines = data.decode(encoding, errors="replace").splitlines()
-            return {m.group("id") for line in lines if (m := ANCHOR_RE.search(line))} & set(ids)
+            return set(anchors_in(data.decode(encoding, errors="replace"))) & set(ids)
         if len(ids) > 16:  # many: read every anchor once
             return {m.group(1).decode() for m in _ANCHOR_LINE.finditer(data)} & set(ids)
         found = set()
@@ -282,14 +283,16 @@ def scan(path: Path) -> MirrorScan:
     result.encoding = encoding
     result.problems += problems
     result.text = text
-    for line in text.splitlines():
-        match = ANCHOR_RE.search(line)
-        if match:
-            result.anchors[match.group("id")] += 1
+    result.anchors.update(anchors_in(text))
     doubled = sorted(entry_id for entry_id, count in result.anchors.items() if count > 1)
     if doubled:
         result.problems.append(f"{len(doubled)} entries appear more than once: {', '.join(doubled[:5])}")
     return result
+
+
+def anchors_in(text: str) -> list[str]:
+    """The id of every anchor that ends a line of ``text`` (once per line it ends)."""
+    return [match.group(1) for match in _ANCHOR_TEXT.finditer(text)]
 
 
 def decode_mirror(data: bytes) -> tuple[str, str, list[str]]:
