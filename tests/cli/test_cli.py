@@ -230,6 +230,8 @@ def test_installed_script_runs_and_asks_for_missing_fields(project: Path, db_pat
     """In a terminal, `logbook add incident` asks for what is missing, one field at a time."""
     import os
     import pty
+    import select
+    import time
 
     env = {**os.environ, "LOGBOOK_DB": str(db_path)}
     pid, fd = pty.fork()
@@ -238,7 +240,11 @@ def test_installed_script_runs_and_asks_for_missing_fields(project: Path, db_pat
         os.execve(logbook_bin(), [logbook_bin(), "add", "incident", "--fix", "restart"], env)
     answers = iter([b"<symptom>\r", b"pytest hangs on CI\r", b"a leaked thread\r"])
     seen = b""
+    give_up = time.monotonic() + 60
     while True:
+        assert time.monotonic() < give_up, f"no answer from logbook within 60 s: {seen!r}"
+        if not select.select([fd], [], [], 1.0)[0]:
+            continue
         try:
             chunk = os.read(fd, 4096)
         except OSError:

@@ -10,6 +10,7 @@ from pathlib import Path
 from storage.mirror import scan
 from storage.mirror_format import ANCHOR_RE, parse_line
 from storage.store import Store
+from tests.waiting import wait_until
 
 WRITER = textwrap.dedent(
     """
@@ -20,8 +21,12 @@ WRITER = textwrap.dedent(
 
     db, project, name, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     Path(project, f"ready-{name}").touch()
+    import time
+
+    give_up = time.monotonic() + 120
     while not Path(project, "go").exists():
-        pass
+        if time.monotonic() > give_up:
+            sys.exit("no go after 120 s")
     with Store.open(Path(db)) as store:
         for n in range(count):
             kind = Kind.INCIDENT if n % 3 == 0 else Kind.HANDOFF
@@ -45,8 +50,9 @@ def test_two_processes_500_each(project: Path, db_path: Path, tmp_path: Path) ->
         subprocess.Popen([sys.executable, str(script), str(db_path), str(project), name, "500"], cwd=root)
         for name in ("alpha", "bravo")
     ]
-    while not all((project / f"ready-{name}").exists() for name in ("alpha", "bravo")):
-        pass
+    wait_until(
+        lambda: all((project / f"ready-{name}").exists() for name in ("alpha", "bravo")), "both writers ready"
+    )
     (project / "go").touch()
     assert [w.wait(timeout=300) for w in writers] == [0, 0]
 

@@ -5,7 +5,6 @@ once, in the store and in the mirror files, no line glued to another, and nobody
 
 from __future__ import annotations
 
-import asyncio
 import random
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from storage.store import Store
 from tests.reliability.invariants import ZONE, audit
 from tests.reliability.load_writer import arguments
 from tests.tui.conftest import settle
+from tests.waiting import past, wait_until_async
 from tui.app import make_app
 from tui.messages import STORE_LOCKED
 from tui.screens.form import EntryForm
@@ -60,12 +60,15 @@ async def test_four_writers_and_an_open_tui(project: Path, db_path: Path, tmp_pa
                     stderr=err.open("w"),
                 )
             )
-        while not all(Path(f"{go}.{name}.ready").exists() for name in WRITERS):
-            await asyncio.sleep(0.01)
+        await wait_until_async(
+            lambda: all(Path(f"{go}.{name}.ready").exists() for name in WRITERS), "every writer ready"
+        )
         go.touch()
         typed = 0
         presses = 0
+        late = past()
         while any(w.poll() is None for w in writers):
+            assert not late(), "the writers did not finish in time"
             if isinstance(app.screen, MainScreen) and typed < len(TYPED) and presses % 4 == 0:
                 # An entry typed into the TUI while the writers write.
                 await pilot.press("n")

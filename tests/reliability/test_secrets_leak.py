@@ -75,32 +75,41 @@ def test_no_secret_of_the_corpus_is_left_anywhere(
             added.append(json.loads(out.splitlines()[0])["entry"]["id"])
     # 2. A hand-kept log and 3. someone's jsonl export, imported.
     (tmp_path / "old-handoff.md").write_text(hand_kept_log([item.text for item in DIRTY]), encoding="utf-8")
-    cli("import", str(tmp_path / "old-handoff.md"))
+    code, out = cli("--json", "import", str(tmp_path / "old-handoff.md"))
+    [report] = json.loads(out.splitlines()[0]) if code == 0 else [{}]
+    assert code == 0 and report["entries"] == len(DIRTY), out  # every line read: none skipped unseen
     theirs = tmp_path / "theirs.jsonl"
     with theirs.open("w", encoding="utf-8") as handle:
         for n, item in enumerate(DIRTY):
             record = {"id": f"{n:016x}", "kind": "note", "created_at": "2025-12-01T10:00:00Z"}
             handle.write(json.dumps({**record, "text": item.text, "raw": item.text}) + "\n")
-    cli("import", str(theirs))
+    code, out = cli("import", str(theirs))
+    assert code == 0, out
     # 4. Incidents' status notes and 5. drafts.
     code, out = cli(
         "--json", "add", "incident", "--symptom", "credentials leaked in CI logs", "--cause", "unknown"
     )
+    assert code == 0, out
     incident = json.loads(out.splitlines()[0])["entry"]["id"]
-    for n, item in enumerate(DIRTY[:40]):
-        cli("incident", incident, "status", ("mitigated", "open")[n % 2], "--note", item.text)
+    statuses = [
+        cli("incident", incident, "status", ("mitigated", "open")[n % 2], "--note", item.text)[0]
+        for n, item in enumerate(DIRTY[:40])
+    ]
+    assert statuses == [0] * 40
     with Store.open(db_path, zone=ZONE) as store:
         for item in DIRTY:
             store.save_draft(str(project), Kind.NOTE, {"text": item.text})
     # Everything that shows them again.
-    cli("sync")
-    cli("list", "--limit", "10000")
+    assert cli("sync")[0] == 0
+    assert cli("list", "--limit", "10000")[0] == 0
     for word in ("password", "token", "key", "postgres", "secret"):
-        cli("search", word, "--limit", "100")
-    for entry_id in added:
-        cli("show", entry_id)
-    cli("show", incident)
-    cli("mirror", "check")
+        assert cli("search", word, "--limit", "100")[0] in (0, 1)  # 1: nothing found
+    for entry_id in [*added, incident]:
+        assert cli("show", entry_id)[0] == 0
+    assert cli("mirror", "check")[0] == 0
+    with raw_connection(db_path) as connection:
+        stored = dict(connection.execute("SELECT source, count(*) FROM entry GROUP BY source").fetchall())
+    assert stored["import"] >= len(DIRTY), stored  # the hand-kept log and the jsonl both went in
     code, export = cli("export", "--format", "jsonl")
     assert code == 0 and export.count("\n") >= 2 * len(DIRTY)
 
