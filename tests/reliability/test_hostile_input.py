@@ -26,6 +26,7 @@ from storage.store import Store
 from storage.validation import normalize_text
 from tests import cli_runner
 from tests.reliability.invariants import ZONE, audit
+from tests.sqlite_rows import raw_connection
 
 # Characters no entry may hold: C0 controls but tab and line feed (CR is turned into LF),
 # DEL, C1 controls (CSI is one), bidi overrides and isolates, unpaired surrogates, a BOM
@@ -347,7 +348,8 @@ def hostile_store(project: Path, tmp_path: Path) -> dict[str, str]:
     code, out = run_cli("--json", "add", "incident", "--symptom", "db down", "--cause", "unknown")
     assert code == 0, out
     ids["incident"] = json.loads(out.splitlines()[0])["entry"]["id"]
-    run_cli("incident", ids["incident"], "status", "mitigated", "--note", f"note {ESCAPES}")
+    code, out = run_cli("incident", ids["incident"], "status", "mitigated", "--note", f"note {ESCAPES}")
+    assert code == 1 and "note" in out, out  # refused by name (the store never holds it)
     export = tmp_path / "theirs.jsonl"
     record = {
         "id": "00000000000000ee",
@@ -364,11 +366,13 @@ def hostile_store(project: Path, tmp_path: Path) -> dict[str, str]:
     export.write_text(
         json.dumps(record) + "\n" + json.dumps({**record, "id": "00000000000000ef", "text": ESCAPES})
     )
-    run_cli("import", str(export))
+    code, out = run_cli("import", str(export))
+    assert code == 1 and "Imported 1 entries" in out and "entry 2: text: contains a terminal escape" in out, out
     ids["jsonl"] = "00000000000000ee"
     log = tmp_path / "hand.md"
     log.write_text(f"- 2025-12-14 12:00 MSK — Reset the DB by hand {ESCAPES}. Verified: psql -> 1\n")
-    run_cli("import", str(log))
+    code, out = run_cli("import", str(log))
+    assert code == 0, out
     with Store.open(None) as store:
         ids["hand"] = next(
             e.id for e in store.iter_entries(str(project)) if (e.origin or "").startswith("hand.md")
@@ -438,38 +442,72 @@ def raw_controls(svg: str) -> list[str]:
     return sorted(set(RAW_TERMINAL.findall(svg.replace("\n", "").replace("\t", ""))))
 
 
-async def render(project: Path, db_path: Path, entry_ids: list[str]) -> dict[str, str]:
-    """Screenshots (SVG text) of the list and of each entry's detail screen, from the real app."""
+async def render(project: Path, db_path: Path) -> dict[str, str]:
+    """Screenshots (SVG text) of the list, of every entry's detail screen and of the drafts
+    picker, reached with keys from the real app as a user would."""
     from tests.tui.conftest import settle
     from tui.app import make_app
     from tui.screens.detail import DetailScreen
+    from tui.screens.modals import DraftsScreen
+    from tui.widgets.entry_list import EntryList
 
     app = make_app(db_path=db_path, project=project, zone=ZONE, cursor_blink=False)
     screens: dict[str, str] = {}
     async with app.run_test(size=(140, 50)) as pilot:
         await settle(pilot, 5)
-        screens["list"] = app.export_screenshot()
-        for entry_id in entry_ids:
-            app.push_screen(DetailScreen(entry_id))
-            await settle(pilot, 5)
-            screens[entry_id] = app.export_screenshot()
-            app.pop_screen()
+        if isinstance(app.screen, DraftsScreen):  # drafts left over are offered first
+            screens["drafts"] = app.export_screenshot()
+            await pilot.press("escape")
             await settle(pilot)
+        screens["list"] = app.export_screenshot()
+        count = app.screen.query_one(EntryList).count or 0
+        await pilot.press("home")
+        for row in range(count):
+            if row:
+                await pilot.press("down")
+            await pilot.press("enter")
+            await settle(pilot, 5)
+            assert isinstance(app.screen, DetailScreen), app.screen
+            screens[app.screen.entry_id] = app.export_screenshot()
+            await pilot.press("escape")
+            await settle(pilot)
+        if "drafts" not in screens:
+            await pilot.press("ctrl+d")
+            await settle(pilot, 5)
+            if isinstance(app.screen, DraftsScreen):
+                screens["drafts"] = app.export_screenshot()
     return screens
+
+
+def plant_escapes(db_path: Path, project: Path) -> str:
+    """Raw escapes put straight into the database, as an older logbook or a hand edit could
+    have left them: the screens must not pass them to the terminal either. Returns the entry id."""
+    with Store.open(db_path, zone=ZONE) as store:
+        saved = store.add(str(project), Kind.HANDOFF, {"what": "planted", "verify": "true", "expected": "ok"})
+        store.save_draft(str(project), Kind.NOTE, {"text": "a draft"})
+    with raw_connection(db_path) as connection:
+        connection.execute(
+            "UPDATE entry SET summary = ?, what = ?, verify = ?, raw = ?, tags = ?, author = ?, branch = ?"
+            " WHERE id = ?",
+            (*(f"{name} {ESCAPES}" for name in ("s", "w", "v", "r", "t", "a", "b")), saved.entry.id),
+        )
+        connection.execute("UPDATE draft SET fields = ?", (json.dumps({"text": f"draft {ESCAPES}"}),))
+        connection.commit()
+    return saved.entry.id
 
 
 async def test_no_escape_sequence_reaches_the_tui(
     project: Path, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, figures
 ) -> None:
-    """The list and detail screens of entries holding the hostile text logbook accepts
-    (markdown, anchors, zero-width and bidi-free Unicode, mojibake) and of a hand-kept line
-    that held escapes, rendered by Textual."""
+    """The list, detail and drafts screens of entries holding the hostile text logbook accepts
+    (markdown, anchors, zero-width and bidi-free Unicode, mojibake), of a hand-kept line that
+    held escapes, and of rows with raw escapes planted in the database, rendered by Textual."""
     monkeypatch.chdir(project)
     monkeypatch.setenv("LOGBOOK_DB", str(db_path))
     ids = [hostile_store(project, tmp_path)["hand"]]
     accepted = [v for v in HOSTILE if not FORBIDDEN.search(normalize_text(v)) and v.strip()]
     with Store.open(db_path, zone=ZONE) as store:
-        for n, value in enumerate(accepted):
+        for value in accepted:
             if store.find_repeat(str(project), Kind.NOTE, {"text": value}, store.clock()) is None:
                 try:
                     ids.append(
@@ -477,9 +515,10 @@ async def test_no_escape_sequence_reaches_the_tui(
                     )
                 except Refused:
                     continue  # a placeholder
-            if n > 12:
-                break
-    screens = await render(project, db_path, ids)
+    planted = plant_escapes(db_path, project)
+    screens = await render(project, db_path)
+    assert {*ids, planted, "drafts"} <= set(screens)  # every entry's screen was seen
+    assert "\\u001b" in screens[planted]  # shown as a visible escape, not dropped unseen
     leaks = {name: found for name, svg in screens.items() if (found := raw_controls(svg))}
     figures.record("hostile input", "TUI screens rendered", len(screens))
     figures.record("hostile input", "TUI screens with a raw control character", len(leaks), must_be=0)
@@ -491,6 +530,6 @@ async def test_the_detail_screen_shows_no_escape_from_a_status_note_or_an_import
     monkeypatch.chdir(project)
     monkeypatch.setenv("LOGBOOK_DB", str(db_path))
     ids = hostile_store(project, tmp_path)
-    screens = await render(project, db_path, [ids["incident"], ids["jsonl"]])
+    screens = await render(project, db_path)
     assert "Mallory" in screens[ids["jsonl"]]  # the screen did show the entry
     assert {name: raw_controls(svg) for name, svg in screens.items()} == {name: [] for name in screens}

@@ -219,3 +219,22 @@ async def test_list_pages_a_large_store(app_factory, db_path: Path, project: Pat
         await pilot.press("home")
         await settle(pilot)
         assert entries.highlighted.summary == "note number 2999"
+
+
+async def test_back_from_an_entry_the_cursor_stays_on_it(app_factory, demo_store: Path) -> None:
+    """It used to jump back to the top: reading entries one after another meant counting rows."""
+    app = app_factory()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        entries = app.screen.query_one(EntryList)
+        opened = []
+        for _ in range(3):
+            await pilot.press("down", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DetailScreen)
+            opened.append(app.screen.entry_id)
+            await pilot.press("escape")
+            await settle(pilot)
+        assert entries.cursor == 3
+        assert len(set(opened)) == 3  # three different entries, one after another
+        assert entries.highlighted is not None and entries.highlighted.id == opened[-1]

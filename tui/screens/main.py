@@ -160,20 +160,22 @@ class MainScreen(Screen[None]):
 
     # -- what the list shows ------------------------------------------------
 
-    def _browse(self) -> None:
+    def _browse(self, *, keep_cursor: bool = False) -> None:
         session_id = self.session.id if self.only_session and self.session else None
         self.query_one(EntryList).set_source(
-            BrowseSource(self.logbook.store, self.logbook.project, self.kind, session_id)
+            BrowseSource(self.logbook.store, self.logbook.project, self.kind, session_id),
+            keep_cursor=keep_cursor,
         )
 
-    def reload(self) -> None:
-        """Show the store again (after a save), keeping the current filter and search."""
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        """Show the store again (after a save), keeping the current filter and search
+        (and the cursor's row, when coming back from an entry)."""
         if not self._ready:
             return
         if self._query():
-            self._search_now()
+            self._search_now(keep_cursor=keep_cursor)
         else:
-            self._browse()
+            self._browse(keep_cursor=keep_cursor)
 
     @on(EntryList.Counted)
     def _show_count(self, event: EntryList.Counted) -> None:
@@ -262,15 +264,18 @@ class MainScreen(Screen[None]):
             self._debounce.stop()
         self._debounce = self.set_timer(SEARCH_DEBOUNCE, self._search_now)
 
-    def _search_now(self) -> None:
+    def _search_now(self, *, keep_cursor: bool = False) -> None:
         if not self._ready:
             return
         query = self._query()
         entries = self.query_one(EntryList)
         if query:
-            entries.set_source(SearchSource(self.logbook.store, self.logbook.project, query, self.kind))
+            entries.set_source(
+                SearchSource(self.logbook.store, self.logbook.project, query, self.kind),
+                keep_cursor=keep_cursor,
+            )
         else:
-            self._browse()
+            self._browse(keep_cursor=keep_cursor)
         self._update_status(None)
 
     @on(Input.Submitted, "#search")
@@ -286,7 +291,8 @@ class MainScreen(Screen[None]):
     def _open_entry(self, event: EntryList.Selected) -> None:
         from tui.screens.detail import DetailScreen
 
-        self.app.push_screen(DetailScreen(event.entry.id), lambda _: self.reload())
+        # Back from an entry, the list shows what it may have added, with the cursor where it was.
+        self.app.push_screen(DetailScreen(event.entry.id), lambda _: self.reload(keep_cursor=True))
 
     def action_new(self, kind: str, draft: Draft | None = None) -> None:
         from tui.screens.form import EntryForm

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,6 +18,7 @@ from storage.clock import format_local
 from storage.kinds import Status
 from storage.records import Draft, Entry
 from tui import messages
+from tui.terminal import printable
 
 
 class DuplicateScreen(ModalScreen[bool]):
@@ -117,7 +119,11 @@ class DraftsScreen(ModalScreen[Draft | None]):
             yield Static(messages.drafts_title(len(self.drafts)), classes="dialog-title")
             yield OptionList(
                 *[
-                    Option(messages.draft_line(d, format_local(d.updated_at, self.zone)), id=d.id)
+                    # Text, not a string: a draft's "[b]" is not markup, its escapes are shown.
+                    Option(
+                        Text(printable(messages.draft_line(d, format_local(d.updated_at, self.zone)))),
+                        id=d.id,
+                    )
                     for d in self.drafts
                 ],
                 id="draft-list",

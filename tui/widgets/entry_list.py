@@ -27,6 +27,7 @@ from storage.fts import MARK_END, MARK_START
 from storage.kinds import Kind
 from storage.records import Entry
 from tui.sources import BLOCK, Row, RowSource
+from tui.terminal import printable
 
 
 class EntryList(ScrollView, can_focus=True):
@@ -121,7 +122,7 @@ class EntryList(ScrollView, can_focus=True):
         keep_cursor: bool = False,
         preloaded: tuple[int, list[Row]] | None = None,
     ) -> None:
-        """Show ``source`` from the top, counting it in a worker unless ``preloaded``."""
+        """Show ``source`` (from the top unless ``keep_cursor``), counted in a worker unless ``preloaded``."""
         self._source = source
         self._generation += 1
         self._rows.clear()
@@ -240,7 +241,7 @@ class EntryList(ScrollView, can_focus=True):
         summary = _marked(row.summary_marked or entry.summary, self._style("match"))
         if entry.superseded_by:
             summary.stylize(self._style("superseded"))
-        tags = " ".join(f"#{t}" for t in entry.tags)
+        tags = printable(" ".join(f"#{t}" for t in entry.tags))
         room = width - text.cell_len - 1
         if tags and room - len(tags) - 2 >= 24:  # tags fit beside a readable summary
             summary.truncate(room - len(tags) - 2, overflow="ellipsis")
@@ -329,5 +330,5 @@ def _marked(text: str, match_style: Style) -> Text:
         elif piece == MARK_END:
             on = False
         elif piece:
-            result.append(piece, match_style if on else None)
+            result.append(printable(piece), match_style if on else None)
     return result
