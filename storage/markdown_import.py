@@ -267,11 +267,13 @@ def parse_log(data: bytes | str, *, name: str, default_zone: tzinfo) -> ParsedLo
     else:
         parts = [_parse_text(text, name, default_zone, 0, False)]
     seen_entry = False
-    for entries, part_repairs, not_understood in parts:
+    for index, (entries, part_repairs, not_understood) in enumerate(parts):
         log.entries += entries
         log.repairs.update(part_repairs)
-        # Lines before the first entry are the file's preamble (title, rules), not mistakes.
-        log.not_understood += not_understood if (seen_entry or entries) else []
+        # Lines before the first entry are the file's preamble (title, rules), not mistakes:
+        # the first piece left them out itself (a dated line it could not read is kept); a
+        # later piece was read as if entries came before it, so it counts once one did.
+        log.not_understood += not_understood if (index == 0 or seen_entry or entries) else []
         seen_entry = seen_entry or bool(entries)
     _mark_duplicates(log.entries)
     return log

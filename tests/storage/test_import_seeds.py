@@ -234,3 +234,15 @@ def test_a_date_that_does_not_exist_is_reported_not_a_crash() -> None:
     log = parse_log(text, name="HANDOFF.md", default_zone=MSK)
     assert [e.fields["what"] for e in log.entries] == ["Deployed another thing"]
     assert [n for n, _ in log.not_understood] == [1]
+
+
+def test_a_file_of_only_unreadable_dates_reports_each_line() -> None:
+    """With no entry read, nothing was reported at all: the lines looked like a preamble."""
+    text = (
+        "# HANDOFF\n\n"
+        "- 2025-13-45 10:00 MSK — Deployed the thing\n"
+        "- 2025-02-30 11:00 MSK — Deployed it again\n"
+    )
+    log = parse_log(text, name="HANDOFF.md", default_zone=MSK)
+    assert log.entries == []
+    assert [n for n, _ in log.not_understood] == [3, 4]
