@@ -1,4 +1,4 @@
-"""Opening the SQLite file: WAL, a busy timeout, foreign keys, and the schema upgraded."""
+"""Opening the SQLite file: WAL, a busy timeout, foreign keys (the schema is upgraded by storage.schema)."""
 
 from __future__ import annotations
 

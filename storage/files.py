@@ -1,10 +1,18 @@
-"""Writing a whole file safely: exports and reports (the mirror files are only ever appended to)."""
+"""Files written whole (exports, reports: the mirror files are only ever appended to) and paths as shown."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
 from pathlib import Path
+
+
+def home_relative(path: str | Path) -> str:
+    """~/src/app rather than /home/ada/src/app: shorter to read and paste, and no user name in it."""
+    try:
+        return f"~/{Path(path).relative_to(Path.home())}"
+    except (ValueError, RuntimeError):
+        return str(path)
 
 
 def write_atomically(target: Path, chunks: Iterable[str]) -> None:

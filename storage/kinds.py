@@ -79,8 +79,6 @@ FIELDS: dict[Kind, tuple[FieldSpec, ...]] = {
 TEXT_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(spec.name for specs in FIELDS.values() for spec in specs))
 """Every field name of every kind, in first-seen order (the store's columns)."""
 
-ENUM_FIELDS = frozenset({"severity", "status"})
-
 _SEVERITY_ALIASES = {
     **{f"SEV{n}": f"SEV{n}" for n in range(1, 5)},
     **{f"P{n}": f"SEV{n}" for n in range(1, 5)},
@@ -90,22 +88,6 @@ _SEVERITY_ALIASES = {
 
 def field_names(kind: Kind) -> tuple[str, ...]:
     return tuple(spec.name for spec in FIELDS[kind])
-
-
-def field_spec(kind: Kind, name: str) -> FieldSpec:
-    for spec in FIELDS[kind]:
-        if spec.name == name:
-            return spec
-    raise KeyError(name)
-
-
-def parse_kind(value: str) -> Kind:
-    """Accept a kind by name or unique prefix ("inc" -> incident)."""
-    wanted = value.strip().lower()
-    matches = [kind for kind in Kind if kind.value.startswith(wanted)] if wanted else []
-    if len(matches) != 1:
-        raise ValueError(value)
-    return matches[0]
 
 
 def normalize_severity(value: str) -> str:

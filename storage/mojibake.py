@@ -21,7 +21,6 @@ _CODECS = ("cp1251", "cp1252", "latin-1")
 _SUSPECT = "\u0080-\u00ff\u0400-\u045f\u0490\u0491\u2013-\u2022\u2026\u2030\u2039\u203a\u20ac\u2116\u2122"
 _RUN = re.compile(f"[{_SUSPECT}](?:[{_SUSPECT}]| (?=[{_SUSPECT}]))+")
 _MAX_ROUNDS = 3
-LOST_CHARACTER = "\ufffd"
 # What a repaired run may decode to: text people type, not CJK that three random
 # bytes happen to spell ("é —" re-encodes to the bytes of "頗").
 _PLAUSIBLE = re.compile(

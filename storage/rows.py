@@ -8,25 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from storage.clock import from_db
-from storage.kinds import Kind, field_names
+from storage.kinds import TEXT_FIELDS, Kind, field_names
 from storage.records import Draft, Entry, Event
 
-_FIELD_COLUMNS = (
-    "what",
-    "why",
-    "verify",
-    "expected",
-    "now",
-    "next",
-    "symptom",
-    "cause",
-    "fix",
-    "severity",
-    "status",
-    "decision",
-    "consequences",
-    "text",
-)
+_FIELD_COLUMNS = TEXT_FIELDS
 
 ENTRY_SELECT = (
     "SELECT e.id, e.project, e.kind, e.created_at, e.author, e.branch, e.git_commit, "

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from storage.clock import format_local
+from storage.files import home_relative
 from storage.kinds import Kind
 from storage.records import Entry, Event, WorkSession
 
@@ -219,16 +220,6 @@ def _checks(entries: list[Entry]) -> list[Check]:
     return [Check(command=c, expected=expected[c], times=n) for c, n in counted.most_common(MAX_CHECKS)]
 
 
-def _home_relative(path: str) -> str:
-    """~/src/app rather than /home/ada/src/app: shorter to paste, and no user name in it."""
-    from pathlib import Path
-
-    try:
-        return f"~/{Path(path).relative_to(Path.home())}"
-    except (ValueError, RuntimeError):
-        return path
-
-
 def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -248,7 +239,7 @@ def to_markdown(summary: SessionSummary, zone: tzinfo) -> str:
     span = f"{when(summary.started_at)} → {when(summary.ended_at)}"
     hours, minutes = divmod(summary.duration_minutes, 60)
     lines.append(f"- **When**: {span} ({hours} h {minutes:02d} min)")
-    lines.append(f"- **Project**: `{_home_relative(summary.project)}`")
+    lines.append(f"- **Project**: `{home_relative(summary.project)}`")
     if summary.branches:
         commits = ""
         if summary.first_commit:

@@ -68,10 +68,10 @@ class LogbookApp(App[None]):
             return self._store
 
     def on_mount(self) -> None:
-        from tui.render import display_path
+        from storage.files import home_relative
         from tui.screens.main import MainScreen
 
-        self.sub_title = display_path(self.project)
+        self.sub_title = home_relative(self.project)
         self.push_screen(MainScreen())
 
     def on_unmount(self) -> None:

@@ -10,6 +10,7 @@ from storage.errors import NotFound, Refused
 from storage.kinds import Kind
 from tui import messages
 from tui.cli import EXIT_OK, EXIT_REFUSED
+from tui.commands import interactive
 from tui.terminal import printable
 
 if TYPE_CHECKING:
@@ -22,10 +23,6 @@ def timeout_for(ctx: Context) -> float:
     from storage.runner import run_timeout
 
     return run_timeout(getattr(ctx.args, "timeout", None))
-
-
-def _interactive(ctx: Context) -> bool:
-    return not ctx.json and not getattr(ctx.args, "yes", False) and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _execute(ctx: Context, command: list[str] | str, shell: bool) -> RunResult:
@@ -65,7 +62,7 @@ def cmd_run(ctx: Context) -> int:
     if result.passed:
         expected = ctx.args.expect or expected_result(result.output_tail)
         what = ctx.args.what
-        if not what and _interactive(ctx):
+        if not what and interactive(ctx):
             what = input(messages.RUN_ASK_WHAT).strip()
         if not what:
             what = f"`{result.command}` passes"
@@ -89,7 +86,7 @@ def cmd_run(ctx: Context) -> int:
             for earlier, why in seen:
                 ctx.say(messages.seen_line(earlier, why))
         fields = {"symptom": symptom, "cause": "", "fix": "", "verify": result.command, "status": "open"}
-        if _interactive(ctx):
+        if interactive(ctx):
             fields["cause"] = input(messages.RUN_ASK_CAUSE).strip() or "unknown"
             fields["fix"] = input(messages.RUN_ASK_FIX).strip()
             if fields["fix"] and fields["cause"] != "unknown":

@@ -146,7 +146,7 @@ def _refuse(ctx: Context, problems: list[Any], duplicate: DuplicateEntry | None 
 def cmd_add(ctx: Context) -> int:
     kind = Kind(ctx.args.kind)
     fields = {name: getattr(ctx.args, name, None) for name in field_names(kind)}
-    if _interactive(ctx) and _missing(kind, fields):
+    if interactive(ctx) and _missing(kind, fields):
         fields = _ask_missing(ctx, kind, fields)
     from storage.project import git_context
 
@@ -186,8 +186,9 @@ def _mirror_json(result: Any) -> dict[str, Any]:
     }
 
 
-def _interactive(ctx: Context) -> bool:
-    return not ctx.json and sys.stdin.isatty() and sys.stdout.isatty()
+def interactive(ctx: Context) -> bool:
+    """Whether to ask for what is missing: a person at a terminal, not --json, not --yes."""
+    return not ctx.json and not getattr(ctx.args, "yes", False) and sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _missing(kind: Kind, fields: dict[str, str | None]) -> list[str]:

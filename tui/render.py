@@ -7,6 +7,7 @@ from datetime import tzinfo
 from pathlib import Path
 
 from storage.clock import format_local
+from storage.files import home_relative
 from storage.kinds import FIELDS, Kind
 from storage.mirror import mirror_file_for
 from storage.records import Entry, Event
@@ -22,15 +23,6 @@ def escape(text: str) -> str:
     control character is shown as an escape, never sent to the terminal."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text))
     return _NUMBERED.sub(r"\1\\\2", _BULLET.sub(r"\1\\\2", text))
-
-
-def display_path(path: str | Path) -> str:
-    """A path as people say it: ~/src/project rather than /home/ada/src/project."""
-    path = Path(path)
-    try:
-        return f"~/{path.relative_to(Path.home())}"
-    except (ValueError, RuntimeError):
-        return str(path)
 
 
 def _code(text: str) -> str:
@@ -113,6 +105,6 @@ def entry_markdown(
         f"- **branch** {_code(entry.branch) if entry.branch else '—'}",
         f"- **commit** {_code(entry.commit[:12]) if entry.commit else '—'}",
         f"- **written from** {escape(entry.source)}",
-        f"- **mirrored in** {_code(display_path(mirror))}",
+        f"- **mirrored in** {_code(home_relative(mirror))}",
     ]
     return "\n".join(lines) + "\n"

@@ -41,7 +41,8 @@ def test_unwritable_mirror_keeps_the_entry_pending_and_repair_finishes(
 
 
 @pytest.mark.skipif(
-    os.geteuid() == 0, reason="root writes read-only files; tests/reliability/test_disk_faults.py fails writes for root"
+    os.geteuid() == 0,
+    reason="root writes read-only files; tests/reliability/test_disk_faults.py fails writes for root",
 )
 def test_read_only_mirror_is_reported_not_lost(store: Store, project: Path) -> None:
     path = project / "HANDOFF.md"

@@ -86,9 +86,9 @@ class ImportScreen(ModalScreen[bool]):
         if report is None:
             preview.update(error)
             return
-        from tui.render import display_path
+        from storage.files import home_relative
 
-        preview.update("\n".join(messages.import_report({**report, "file": display_path(path)})))
+        preview.update("\n".join(messages.import_report({**report, "file": home_relative(path)})))
         if report["dry_run"]:
             self._ready_path = path
         else:
