@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from storage.signature import strip_ansi
+from storage.signature import ERROR_WORD, strip_ansi
 
 KILL_GRACE = 2.0
 """Seconds between SIGTERM and SIGKILL when the command's process group is stopped."""
@@ -422,7 +422,6 @@ _EXCEPTION_LINE = re.compile(
     r"^(?:E\s+)?(?P<line>(?:[A-Za-z_]\w*\.)*[A-Z]\w*"
     r"(?:Error|Exception|Exit|Interrupt|Failure|Violation|Timeout|Iteration)(?::\s.*|:?))$"
 )
-_ERROR_WORD = re.compile(r"error|fail|fatal|exception|panic", re.IGNORECASE)
 
 
 def error_summary(output: str) -> str:
@@ -435,7 +434,7 @@ def error_summary(output: str) -> str:
     lines = [strip_ansi(line).rstrip() for line in output.splitlines()]
     found = _last_exception(lines)
     if not found:
-        found = next((line for line in reversed(lines) if _ERROR_WORD.search(line)), "")
+        found = next((line for line in reversed(lines) if ERROR_WORD.search(line)), "")
     return _clip(found.strip() or _last(lines), _ERROR_LIMIT)
 
 

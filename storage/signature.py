@@ -88,7 +88,8 @@ _EXCEPTION = re.compile(
 _SOURCE_CONTEXT = re.compile(
     r"\b(?:except|raise|import|class|def|return|assert|isinstance)\b[\s(]*$|[(,]\s*$"
 )
-_ERROR_WORD = re.compile(r"error|fail|fatal|exception|panic", re.IGNORECASE)
+ERROR_WORD = re.compile(r"error|fail|fatal|exception|panic", re.IGNORECASE)
+"""A line that mentions a failure (when no exception line says what it was)."""
 
 
 @functools.cache
@@ -177,7 +178,7 @@ def error_line(text: str) -> str:
             message = (match["message"] or "").strip()
             return f"{name}: {message}" if message else name
     for line in lines:
-        if _ERROR_WORD.search(line) and not line.startswith("Traceback"):
+        if ERROR_WORD.search(line) and not line.startswith("Traceback"):
             return line
     return lines[0] if lines else ""
 
