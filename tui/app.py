@@ -8,6 +8,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -73,6 +74,12 @@ class LogbookApp(App[None]):
 
         self.sub_title = home_relative(self.project)
         self.push_screen(MainScreen())
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Without blinking (tests, screenshots) every text cursor stays on, in our screens
+        and in Textual's own (the command palette): a blink would make screenshots differ."""
+        if not self.cursor_blink and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False  # type: ignore[attr-defined]
 
     def on_unmount(self) -> None:
         with self._store_lock:

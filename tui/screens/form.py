@@ -122,11 +122,9 @@ class EntryForm(Screen[object]):
                 tab_behavior="focus",
                 placeholder=spec.help,
             )
-            area.cursor_blink = self.logbook.cursor_blink
             area.move_cursor(area.document.end)
             return area
         field = Input(value, placeholder=spec.help, id=widget_id, classes="field")
-        field.cursor_blink = self.logbook.cursor_blink
         return field
 
     def on_mount(self) -> None:

@@ -48,7 +48,6 @@ class ImportScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         path_input = self.query_one("#import-path", Input)
-        path_input.cursor_blink = self.logbook.cursor_blink
         path_input.focus()
 
     @on(Input.Changed, "#import-path")

@@ -241,7 +241,6 @@ class MainScreen(Screen[None]):
         search = self._search_input()
         if search is None:
             search = Input(placeholder=messages.SEARCH_PLACEHOLDER, id="search")
-            search.cursor_blink = self.logbook.cursor_blink
             bar = Horizontal(Label("Search", id="search-label"), search, id="search-bar")
             await self.mount(bar, before=self.query_one(EntryList))
         self.query_one("#search-bar").add_class("-visible")

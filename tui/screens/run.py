@@ -54,7 +54,6 @@ class RunScreen(ModalScreen[object]):
     def on_mount(self) -> None:
         if self.verify is None:
             command = self.query_one("#run-command", Input)
-            command.cursor_blink = self.logbook.cursor_blink
             command.focus()
         else:
             self._start(self.verify.fields.get("verify", ""))
