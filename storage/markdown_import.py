@@ -30,7 +30,7 @@ from storage.kinds import Kind, normalize_severity
 from storage.mirror import decode_mirror
 from storage.mirror_format import ANCHOR_RE, parse_line
 from storage.secrets import mask_secrets
-from storage.similarity import NEAR_DUPLICATE_SCORE, REPEAT_WINDOW, key_text, normalize, word_similarity
+from storage.similarity import NEAR_DUPLICATE_SCORE, REPEAT_WINDOW, Words, key_text, normalize
 from storage.timeparse import TIME_RE, read_time
 
 REWORDED_WINDOW = timedelta(hours=1)
@@ -587,7 +587,7 @@ def _mark_duplicates(entries: list[ParsedEntry]) -> None:
     """
     by_text: dict[tuple[Kind, str], ParsedEntry] = {}
     by_anchor: dict[str, ParsedEntry] = {}
-    recent: list[tuple[ParsedEntry, frozenset[str]]] = []
+    recent: list[tuple[ParsedEntry, Words]] = []
     ours: dict[datetime, list[ParsedEntry]] = {}
     for entry in entries:
         if entry.logbook_line:
@@ -613,12 +613,14 @@ def _mark_duplicates(entries: list[ParsedEntry]) -> None:
         if first is not None and abs(entry.created_at - first.created_at) <= REPEAT_WINDOW:
             entry.duplicate_of = first
             continue
-        entry_words = frozenset(text.split())
+        entry_words = Words(frozenset(text.split()))
         for earlier, earlier_words in reversed(recent):
-            gap = abs(entry.created_at - earlier.created_at)
-            if earlier.kind is not entry.kind or gap > REWORDED_WINDOW:
+            if earlier.kind is not entry.kind:
                 continue
-            score = word_similarity(entry_words, earlier_words)
+            gap = abs(entry.created_at - earlier.created_at)
+            if gap > REWORDED_WINDOW:
+                continue
+            score = entry_words.similarity(earlier_words)
             if score >= NEAR_DUPLICATE_SCORE or (gap < timedelta(minutes=1) and score >= SAME_MINUTE_SCORE):
                 entry.duplicate_of = earlier
                 break

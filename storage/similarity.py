@@ -67,10 +67,32 @@ def similarity(a: str, b: str) -> float:
 
 def word_similarity(words_a: frozenset[str], words_b: frozenset[str]) -> float:
     """:func:`similarity` of two word sets already made by :func:`words`."""
+    return Words(words_a).similarity(Words(words_b))
+
+
+class Words:
+    """A text's word set and the numbers among them, made once for comparing with many."""
+
+    __slots__ = ("numbers", "words")
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self.words = words
+        self.numbers = frozenset(w for w in words if w.isdigit())
+
+    @classmethod
+    def of(cls, text: str) -> Words:
+        return cls(words(text))
+
+    def similarity(self, other: Words) -> float:
+        """:func:`similarity` of the two texts."""
+        return _score(self.words, other.words, self.numbers, other.numbers)
+
+
+def _score(
+    words_a: frozenset[str], words_b: frozenset[str], numbers_a: frozenset[str], numbers_b: frozenset[str]
+) -> float:
     if not words_a or not words_b:
         return 0.0
-    numbers_a = {w for w in words_a if w.isdigit()}
-    numbers_b = {w for w in words_b if w.isdigit()}
     if numbers_a - numbers_b and numbers_b - numbers_a:
         return 0.0
     shared = len(words_a & words_b)

@@ -21,7 +21,7 @@ from storage.records import Entry, GitContext
 from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
 from storage.secrets import mask_secrets, may_hold_secrets
 from storage.signature import error_signature
-from storage.similarity import NEAR_DUPLICATE_SCORE, fingerprint, fingerprint_of, key_text, similarity
+from storage.similarity import NEAR_DUPLICATE_SCORE, Words, fingerprint, fingerprint_of, key_text
 from storage.validation import clean_fields, clean_tags, strip_forbidden
 
 __all__ = [
@@ -184,12 +184,12 @@ def find_duplicate(
     ).fetchone()
     if exact:
         return entry_from_row(exact), 1.0
-    text = key_text(kind, fields)
+    text = Words.of(key_text(kind, fields))
     rows = connection.execute(f"{base} ORDER BY e.created_at DESC LIMIT {FUZZY_CANDIDATES}", args)
     best: tuple[Entry, float] | None = None
     for candidate_row in rows:
         candidate = entry_from_row(candidate_row)
-        score = similarity(text, key_text(kind, candidate.fields))
+        score = text.similarity(Words.of(key_text(kind, candidate.fields)))
         if score >= NEAR_DUPLICATE_SCORE and (best is None or score > best[1]):
             best = (candidate, score)
     return best
