@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from storage.validation import Problem
 
 INCIDENT_EVENTS = ("timeline", "action", "action-done", "impact", "lesson-wrong", "lesson-right")
+EVENT_TYPES = ("status", "verification", *INCIDENT_EVENTS)
 VERIFICATION_TAIL_CHARS = 4000
 """How much of a verification's output the event keeps (the runner caps what it reads)."""
 SIMILAR_WORDS = 0.45
@@ -98,6 +99,19 @@ class NewEntry:
 
 
 @dataclass(frozen=True)
+class NewEvent:
+    """An event as given to :meth:`Store.add_events` (a restore from an export)."""
+
+    id: str
+    entry_id: str
+    type: str
+    created_at: datetime
+    data: Mapping[str, Any]
+    author: str | None = None
+    source: str = "import"
+
+
+@dataclass(frozen=True)
 class BulkResult:
     added: list[str]
     skipped: list[str]
@@ -116,15 +130,29 @@ def _insert_rows(db: sqlite3.Connection, table: str, rows: list[dict[str, Any]])
     )
 
 
-def _known_ids(connection: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
-    """Which of ``ids`` the entry table holds (asked 500 at a time, under SQLite's variable limit)."""
+def _known_ids(connection: sqlite3.Connection, ids: Sequence[str], table: str = "entry") -> set[str]:
+    """Which of ``ids`` the table holds (asked 500 at a time, under SQLite's variable limit)."""
     known: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
         marks = ",".join("?" * len(chunk))
-        found = connection.execute(f"SELECT id FROM entry WHERE id IN ({marks})", chunk)
+        found = connection.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)
         known.update(row[0] for row in found)
     return known
+
+
+def _known_event_ids(connection: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    return _known_ids(connection, ids, "event")
+
+
+def _entries_by_id(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Entry]:
+    found: dict[str, Entry] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = connection.execute(f"{ENTRY_SELECT} WHERE e.id IN ({marks})", chunk)
+        found.update((entry.id, entry) for entry in map(entry_from_row, rows))
+    return found
 
 
 def _writing() -> Any:
@@ -801,6 +829,98 @@ class Store:
             hand_over([])
         errors = [r.error for r in self.flush_mirror(project) if r.error] if mirror else []
         return BulkResult(added, skipped, refused, errors, tuple(masked))
+
+    def add_events(self, items: Sequence[NewEvent], *, mirror: bool = True) -> BulkResult:
+        """Store events read from an export (statuses, timelines, verifications...): idempotent
+        by id, each to an entry the store has, text checked and masked as when typed.
+
+        Their mirror lines are checked against the file first: a restore into a new store for
+        the same checkout finds them there already.
+        """
+        from storage.validation import Problem, find_forbidden_char
+
+        w = _writing()
+        refused: list[tuple[int, list[Problem]]] = []
+        masked: list[str] = []
+        ready: list[tuple[int, NewEvent, dict[str, Any]]] = []
+        for position, item in enumerate(items, start=1):
+            problems = []
+            if item.type not in EVENT_TYPES:
+                problems.append(Problem("event", f"{item.type!r} is not one of {', '.join(EVENT_TYPES)}"))
+            data: dict[str, Any] = {}
+            for key, value in item.data.items():
+                if isinstance(value, str):
+                    bad = find_forbidden_char(value)
+                    if bad:
+                        problems.append(Problem(key, f"contains {bad}; remove it and try again"))
+                        continue
+                    value, labels = w.mask_text(value)
+                    masked.extend(labels)
+                data[key] = value
+            if problems:
+                refused.append((position, problems))
+            else:
+                ready.append((position, item, data))
+        added: list[str] = []
+        skipped: list[str] = []
+        projects: set[str] = set()
+        now = to_db(self.clock())
+        with self._immediate() as db:
+            known = _known_event_ids(db, [item.id for _, item, _ in ready])
+            entries = _entries_by_id(db, sorted({item.entry_id for _, item, _ in ready}))
+            rows: list[dict[str, Any]] = []
+            outbox: list[dict[str, Any]] = []
+            for position, item, data in ready:
+                entry = entries.get(item.entry_id)
+                if item.id in known:
+                    skipped.append(item.id)
+                    continue
+                if entry is None:
+                    refused.append((position, [Problem("entry", f"no entry {item.entry_id} in this store")]))
+                    continue
+                try:
+                    line = w.render_event_line(
+                        event_id=item.id,
+                        entry=entry,
+                        event_type=item.type,
+                        data=data,
+                        created_at=item.created_at,
+                        zone=self.zone,
+                    )
+                except (KeyError, TypeError, ValueError):
+                    refused.append((position, [Problem("event", f"an incomplete {item.type} event")]))
+                    continue
+                known.add(item.id)
+                rows.append(
+                    {
+                        "id": item.id,
+                        "entry_id": item.entry_id,
+                        "type": item.type,
+                        "created_at": to_db(item.created_at),
+                        "author": item.author,
+                        "source": item.source,
+                        "data": json.dumps(data, ensure_ascii=False),
+                    }
+                )
+                if mirror:
+                    projects.add(entry.project)
+                    outbox.append(
+                        {
+                            "project": entry.project,
+                            "file": w.mirror_file_for(entry.kind),
+                            "item_id": item.id,
+                            "line": line,
+                            "created_at": now,
+                            "check_first": 1,
+                        }
+                    )
+            if rows:
+                _insert_rows(db, "event", rows)
+                added = [row["id"] for row in rows]
+            if outbox:
+                _insert_rows(db, "mirror_outbox", outbox)
+        errors = [r.error for project in sorted(projects) for r in self.flush_mirror(project) if r.error]
+        return BulkResult(added, skipped, sorted(refused, key=lambda r: r[0]), errors, tuple(masked))
 
     def set_status(
         self,

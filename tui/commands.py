@@ -16,7 +16,7 @@ from storage.errors import AmbiguousId, DuplicateEntry, NoProject, NotFound, Ref
 from storage.kinds import FIELDS, Kind, field_names
 from storage.records import Entry
 from storage.schema import SchemaTooNew
-from storage.store import NewEntry, Store
+from storage.store import Store
 from tui import messages
 from tui.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED
 from tui.terminal import Style, one_line, plain_marks, printable
@@ -462,64 +462,23 @@ def _print_import(ctx: Context, report: dict[str, Any]) -> None:
 
 
 def _import_jsonl(ctx: Context, path: Path, reports: list[dict[str, Any]]) -> int:
-    from datetime import datetime
+    from storage.jsonl_import import import_export
 
-    items: list[NewEntry] = []
-    bad: list[str] = []
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                kind = Kind(record["kind"])
-                items.append(
-                    NewEntry(
-                        kind=kind,
-                        fields={n: record.get(n) for n in field_names(kind)},
-                        tags=record.get("tags") or (),
-                        created_at=datetime.fromisoformat(record["created_at"].replace("Z", "+00:00")),
-                        id=record["id"],
-                        author=record.get("author"),
-                        branch=record.get("branch"),
-                        commit=record.get("commit"),
-                        supersedes=record.get("supersedes"),
-                        raw=record.get("raw"),
-                        origin=record.get("origin"),
-                        session_id=record.get("session"),
-                    )
-                )
-            except (ValueError, KeyError, TypeError, AttributeError) as error:
-                bad.append(f"{path}:{number}: not a logbook entry ({error})")
-    if ctx.args.dry_run:
-        known = ctx.store.known_ids([item.id for item in items if item.id])
-        added, skipped, refused, errors = [i.id for i in items if i.id not in known], list(known), [], []
-    else:
-        result = ctx.store.add_many(ctx.project, items, source="import")
-        added, skipped, refused, errors = result.added, result.skipped, result.refused, result.mirror_errors
-    for message in bad:
-        ctx.warn(message)
-    for position, problems in refused:
-        ctx.warn(f"entry {position}: " + "; ".join(str(p) for p in problems))
-    for error in errors:
+    report = import_export(ctx.store, ctx.project, path, dry_run=ctx.args.dry_run)
+    for number, reason in report.bad:
+        ctx.warn(f"{path}:{number}: {reason}")
+    for refusal in report.refused:
+        ctx.warn(refusal)
+    for error in report.mirror_errors:
         ctx.warn(error)
-    summary = messages.IMPORT_DONE.format(
-        added=len(added), skipped=len(skipped), refused=len(refused) + len(bad)
-    )
+    for line in messages.restore_report(report.to_dict()):
+        if ctx.json:
+            ctx.warn(line)
+        else:
+            ctx.say(line)
     if ctx.json:
-        reports.append(
-            {
-                "file": str(path),
-                "ok": not (bad or refused),
-                "added": len(added),
-                "skipped": len(skipped),
-                "refused": len(refused) + len(bad),
-            }
-        )
-        ctx.warn(summary)
-    else:
-        ctx.say(summary)
-    return EXIT_REFUSED if bad or refused else EXIT_OK
+        reports.append(report.to_dict())
+    return EXIT_OK if report.ok else EXIT_REFUSED
 
 
 def cmd_sync(ctx: Context) -> int:

@@ -120,6 +120,18 @@ def mirror_pending(count: int, error: str) -> str:
     return f"{count} mirror lines could not be written ({error}); they stay pending."
 
 
+def restore_report(report: dict[str, Any]) -> list[str]:
+    """What importing a JSONL export did (the CLI prints it, the TUI shows it)."""
+    done = IMPORT_DONE.format(added=report["added"], skipped=report["skipped"], refused=report["refused"])
+    lines = [done.replace("Imported", "Would import", 1) if report["dry_run"] else done]
+    if report["events_added"] or report["events_skipped"]:
+        lines.append(
+            f"Restored {report['events_added']} events (statuses, timelines, verifications); "
+            f"{report['events_skipped']} already present."
+        )
+    return lines
+
+
 def import_report(report: dict[str, Any]) -> list[str]:
     """What importing a file did, as lines (the CLI prints them, the TUI shows them)."""
     verb = "would add" if report["dry_run"] else "added"

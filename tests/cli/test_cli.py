@@ -174,16 +174,35 @@ def test_incident_status_change(cli, project: Path) -> None:
 
 
 def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cli(*HANDOFF, "--tag", "api")
-    cli(*INCIDENT)
+    """Everything comes back: an incident's status changes, timeline and verification too."""
+    assert cli(*HANDOFF, "--tag", "api").code == 0
+    incident = cli(*INCIDENT, "--json").json()["entry"]["id"]
+    assert cli("incident", incident, "status", "mitigated", "--note", "retry added").code == 0
+    assert cli("incident", incident, "event", "paged the on-call", "--at", "10:05").code == 0
+    assert cli("incident", incident, "action", "add a retry test").code == 0
     out = tmp_path / "all.jsonl"
     assert cli("export", "--format", "jsonl", "-o", str(out)).code == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sum(len(r["events"]) for r in records) == 3
     other_db = tmp_path / "other.db"
     result = cli("--db", str(other_db), "import", str(out), "--json")
-    assert result.json() == [{"file": str(out), "ok": True, "added": 2, "skipped": 0, "refused": 0}]
+    assert result.json() == [
+        {
+            "file": str(out),
+            "dry_run": False,
+            "ok": True,
+            "added": 2,
+            "skipped": 0,
+            "refused": 0,
+            "events_added": 3,
+            "events_skipped": 0,
+        }
+    ]
     again = cli("import", str(out), "--db", str(other_db), "--json")
     assert again.json()[0]["added"] == 0 and again.json()[0]["skipped"] == 2
+    assert again.json()[0]["events_added"] == 0 and again.json()[0]["events_skipped"] == 3
+    shown = cli("--db", str(other_db), "show", incident[:8], "--json").json()
+    assert shown["status"] == "mitigated"
     exported = [
         json.loads(line)
         for line in cli("--db", str(other_db), "export", "--format", "jsonl").out.splitlines()

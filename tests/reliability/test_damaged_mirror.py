@@ -195,12 +195,14 @@ def test_restoring_an_export_into_a_new_store_doubles_no_line(
     mirror files already hold (they were committed and pulled with the code)."""
     for args in ENTRIES:
         assert cli("add", *args).code == 0
+    incident = cli("--json", "add", "incident", "--symptom", "disk full on CI", "--cause", "logs").json()
+    assert cli("incident", incident["entry"]["id"], "status", "mitigated", "--note", "rotated").code == 0
     export = tmp_path / "all.jsonl"
     assert cli("export", "--format", "jsonl", "-o", str(export)).code == 0
     before = {name: (project / name).read_bytes() for name in MIRROR_FILES}
     monkeypatch.setenv("LOGBOOK_DB", str(tmp_path / "new-machine.db"))
     done = cli("import", str(export))
-    assert done.code == 0 and "Imported 6 entries" in done.out, done
+    assert done.code == 0 and "Imported 7 entries" in done.out and "Restored 1 events" in done.out, done
     assert {name: (project / name).read_bytes() for name in MIRROR_FILES} == before
     check = cli("mirror", "check")
     assert check.code == 0 and "more than once" not in check.out, check.out

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tui.conftest import rows, settle
+from storage.kinds import Kind
+from storage.store import Store
+from tests.cli_runner import run_cli
+from tests.tui.conftest import MSK, rows, settle
 from tui.screens.importing import ImportScreen
 from tui.screens.main import MainScreen
 from tui.widgets.entry_list import EntryList
@@ -60,3 +63,48 @@ async def test_import_screen_previews_then_imports(app_factory, db_path: Path, p
         ("handoff", "import"),
     ]
     assert "Added DB schema for drafts" in (project / "HANDOFF.md").read_text()  # mirrored like any add
+
+
+async def test_import_screen_restores_an_export_with_its_events(
+    app_factory, db_path: Path, project: Path, tmp_path: Path, clock
+) -> None:
+    """A .jsonl export is read as one (it used to go to the markdown reader and add nothing)."""
+    elsewhere, their_project = tmp_path / "elsewhere.db", tmp_path / "their-checkout"
+    their_project.mkdir()
+    with Store.open(elsewhere, clock=clock, zone=MSK) as other:
+        saved = other.add(str(their_project), Kind.INCIDENT, {"symptom": "db down", "cause": "disk full"})
+        other.set_status(saved.entry.id, "mitigated", note="rotated the logs")
+    export = project / "backup.jsonl"
+    assert (
+        run_cli(
+            "--db",
+            str(elsewhere),
+            "--project",
+            str(their_project),
+            "export",
+            "--format",
+            "jsonl",
+            "-o",
+            str(export),
+        ).code
+        == 0
+    )
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press(*"backup.jsonl")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        preview = str(app.screen.query_one("#import-preview").render())
+        assert "Would import 1 entries (0 already present" in preview
+        assert rows(db_path, "SELECT count(*) FROM entry") == [(0,)]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.query_one(EntryList).count == 1
+    assert rows(db_path, "SELECT id, kind FROM entry") == [(saved.entry.id, "incident")]
+    assert rows(db_path, "SELECT type, json_extract(data, '$.status') FROM event") == [
+        ("status", "mitigated")
+    ]

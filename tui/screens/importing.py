@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from tui import messages
+from tui.terminal import printable
 
 if TYPE_CHECKING:
     from tui.app import LogbookApp
@@ -69,16 +71,22 @@ class ImportScreen(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="import")
     def _run(self, path: Path, dry_run: bool) -> None:
         from storage.importing import import_file
+        from storage.jsonl_import import import_export
 
         if not path.is_file():
             self.app.call_from_thread(self._show, path, None, messages.IMPORT_NO_FILE.format(path=path))
             return
         try:
-            report = import_file(self.logbook.store, self.logbook.project, path, dry_run=dry_run)
+            if path.suffix == ".jsonl":  # an export: entries and their events, restored
+                restored = import_export(self.logbook.store, self.logbook.project, path, dry_run=dry_run)
+                report = {**restored.to_dict(), "jsonl": True}
+            else:
+                read = import_file(self.logbook.store, self.logbook.project, path, dry_run=dry_run)
+                report = read.to_dict()
         except (OSError, ValueError) as error:
             self.app.call_from_thread(self._show, path, None, str(error))
             return
-        self.app.call_from_thread(self._show, path, report.to_dict(), "")
+        self.app.call_from_thread(self._show, path, report, "")
 
     def _show(self, path: Path, report: dict[str, Any] | None, error: str) -> None:
         preview = self.query_one("#import-preview", Static)
@@ -87,7 +95,13 @@ class ImportScreen(ModalScreen[bool]):
             return
         from storage.files import home_relative
 
-        preview.update("\n".join(messages.import_report({**report, "file": home_relative(path)})))
+        lines = (
+            messages.restore_report(report)
+            if report.get("jsonl")
+            else messages.import_report({**report, "file": home_relative(path)})
+        )
+        # Text, not markup: the lines quote the file ("[b]" in it is text), escapes shown.
+        preview.update(Text(printable("\n".join(lines))))
         if report["dry_run"]:
             self._ready_path = path
         else:

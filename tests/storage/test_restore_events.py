@@ -1,0 +1,66 @@
+"""Events restored from an export: checked and masked like typed ones, once each, never orphaned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from storage.kinds import Kind
+from storage.store import NewEvent, Store
+
+WHEN = datetime(2025, 12, 14, 10, 0, tzinfo=UTC)
+
+
+def incident(store: Store, project: Path) -> str:
+    saved = store.add(
+        str(project), Kind.INCIDENT, {"symptom": "db down", "cause": "disk full", "fix": "rotated"}
+    )
+    return saved.entry.id
+
+
+def test_events_go_to_their_entry_once_and_are_mirrored_once(store: Store, project: Path) -> None:
+    entry_id = incident(store, project)
+    events = [
+        NewEvent("00000000000000a1", entry_id, "status", WHEN, {"status": "mitigated", "previous": "open"}),
+        NewEvent("00000000000000a2", entry_id, "timeline", WHEN, {"text": "paged the on-call"}),
+    ]
+    first = store.add_events(events)
+    assert (first.added, first.skipped, first.refused) == (["00000000000000a1", "00000000000000a2"], [], [])
+    again = store.add_events(events)
+    assert (again.added, again.skipped) == ([], ["00000000000000a1", "00000000000000a2"])
+    assert [e.type for e in store.events(entry_id)] == ["status", "timeline"]
+    assert store.get(entry_id).status == "mitigated"
+    mirror = (project / "INCIDENTS.md").read_text(encoding="utf-8")
+    assert mirror.count("00000000000000a1") == 1 and mirror.count("00000000000000a2") == 1
+
+
+def test_bad_events_are_refused_by_position_and_write_nothing(store: Store, project: Path) -> None:
+    entry_id = incident(store, project)
+    before = (project / "INCIDENTS.md").read_bytes()
+    result = store.add_events(
+        [
+            NewEvent("00000000000000b1", entry_id, "rename", WHEN, {"text": "x"}),
+            NewEvent("00000000000000b2", entry_id, "timeline", WHEN, {"text": "bell \x1b[31m"}),
+            NewEvent("00000000000000b3", "ffffffffffffffff", "timeline", WHEN, {"text": "orphan"}),
+            NewEvent("00000000000000b4", entry_id, "status", WHEN, {}),
+        ]
+    )
+    assert result.added == []
+    reasons = {position: " ".join(str(p) for p in problems) for position, problems in result.refused}
+    assert sorted(reasons) == [1, 2, 3, 4]
+    assert "'rename' is not one of" in reasons[1]
+    assert "escape" in reasons[2]
+    assert "no entry ffffffffffffffff" in reasons[3]
+    assert "incomplete status event" in reasons[4]
+    assert store.events(entry_id) == []
+    assert (project / "INCIDENTS.md").read_bytes() == before
+
+
+def test_a_secret_in_a_restored_event_is_masked(store: Store, project: Path) -> None:
+    entry_id = incident(store, project)
+    secret = "postgres://app:hunter2hunter2@db.internal:5432/app"
+    result = store.add_events([NewEvent("00000000000000c1", entry_id, "impact", WHEN, {"text": secret})])
+    assert result.added == ["00000000000000c1"] and result.masked
+    [event] = store.events(entry_id)
+    assert "hunter2hunter2" not in str(event.data)
+    assert "hunter2hunter2" not in (project / "INCIDENTS.md").read_text(encoding="utf-8")
