@@ -11,6 +11,14 @@ import os
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from storage.clock import format_local
+from storage.errors import NotFound
+
+if TYPE_CHECKING:
+    from storage.records import Entry, WorkSession
+    from storage.store import Store
 
 DEFAULT_GAP = timedelta(hours=2)
 
@@ -40,3 +48,25 @@ def split_by_gap(times: Sequence[datetime], gap: timedelta) -> list[tuple[int, i
 
 def default_title(started: datetime) -> str:
     return f"Session of {started:%Y-%m-%d %H:%M}"
+
+
+def session_scope(
+    store: Store,
+    project: str,
+    *,
+    session: str | None = None,
+    since: datetime | None = None,
+    everything: bool = False,
+) -> tuple[str, list[Entry], WorkSession | None]:
+    """(title, entries oldest first, session) for a summary: a session, a time, or everything."""
+    if everything:
+        return f"All of {project}", list(store.iter_entries(project)), None
+    if since is not None:
+        return f"Since {format_local(since, store.zone)}", store.entries_since(project, since), None
+    chosen = store.work_session(session, project) if session else store.current_session(project)
+    if chosen is None:
+        recent = store.sessions(project, limit=1)
+        if not recent:
+            raise NotFound("session")
+        chosen = recent[0]
+    return chosen.title, store.session_entries(chosen.id), chosen

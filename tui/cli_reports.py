@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from storage.clock import format_local
@@ -13,8 +12,6 @@ from tui import messages
 from tui.cli import EXIT_OK, EXIT_REFUSED
 
 if TYPE_CHECKING:
-    from storage.records import Entry, WorkSession
-    from storage.store import Store
     from tui.commands import Context
 
 
@@ -54,28 +51,6 @@ def cmd_session(ctx: Context) -> int:
     return EXIT_OK
 
 
-def session_scope(
-    store: Store,
-    project: str,
-    *,
-    session: str | None = None,
-    since: datetime | None = None,
-    everything: bool = False,
-) -> tuple[str, list[Entry], WorkSession | None]:
-    """(title, entries oldest first, session) for a summary: a session, a time, or everything."""
-    if everything:
-        return f"All of {project}", list(store.iter_entries(project)), None
-    if since is not None:
-        return f"Since {format_local(since, store.zone)}", store.entries_since(project, since), None
-    chosen = store.work_session(session, project) if session else store.current_session(project)
-    if chosen is None:
-        recent = store.sessions(project, limit=1)
-        if not recent:
-            raise NotFound("session")
-        chosen = recent[0]
-    return chosen.title, store.session_entries(chosen.id), chosen
-
-
 def export_report(ctx: Context) -> int:
     from tui.commands import write_output
 
@@ -107,6 +82,7 @@ def export_report(ctx: Context) -> int:
         write_output(ctx, guide.to_markdown(groups, ctx.project, store.zone))
         return EXIT_OK
     from storage import summary
+    from storage.sessions import session_scope
 
     since = store.typed_time(ctx.args.since) if ctx.args.since else None
     try:

@@ -54,7 +54,7 @@ class ExportScreen(Screen[None]):
     def _build(self) -> None:
         from storage import summary
         from storage.errors import NotFound
-        from tui.cli_reports import session_scope
+        from storage.sessions import session_scope
 
         store = self.logbook.store
         try:
