@@ -87,7 +87,6 @@ class MirrorScan:
     path: Path
     exists: bool
     anchors: Counter[str] = field(default_factory=Counter)
-    encoding: str = "utf-8"
     problems: list[str] = field(default_factory=list)
     text: str = ""
 
@@ -279,8 +278,7 @@ def scan(path: Path) -> MirrorScan:
     except OSError as error:
         result.problems.append(f"cannot read {path}: {error.strerror}")
         return result
-    text, encoding, problems = decode_mirror(data)
-    result.encoding = encoding
+    text, _, problems = decode_mirror(data)
     result.problems += problems
     result.text = text
     result.anchors.update(anchors_in(text))

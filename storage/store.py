@@ -265,23 +265,20 @@ class Store:
         kind: Kind | None = None,
         limit: int = 50,
         offset: int = 0,
-        oldest_first: bool = False,
         session_id: str | None = None,
     ) -> list[Entry]:
         """Entries of ``project`` (or of one kind, one session), newest first, from ``offset``."""
         where, args = self._where(project, kind, session_id)
-        order = "ASC" if oldest_first else "DESC"
         rows = self._read().execute(
-            f"{ENTRY_SELECT} WHERE {where} ORDER BY e.created_at {order}, e.seq {order} LIMIT ? OFFSET ?",
+            f"{ENTRY_SELECT} WHERE {where} ORDER BY e.created_at DESC, e.seq DESC LIMIT ? OFFSET ?",
             (*args, limit, offset),
         )
         return [entry_from_row(row) for row in rows]
 
-    def iter_entries(self, project: str, *, oldest_first: bool = True) -> Iterator[Entry]:
-        """Every entry of ``project``, streamed (exports of any size)."""
-        order = "ASC" if oldest_first else "DESC"
+    def iter_entries(self, project: str) -> Iterator[Entry]:
+        """Every entry of ``project``, oldest first, streamed (exports of any size)."""
         cursor = self._read().execute(
-            f"{ENTRY_SELECT} WHERE e.project = ? ORDER BY e.created_at {order}, e.seq {order}",
+            f"{ENTRY_SELECT} WHERE e.project = ? ORDER BY e.created_at, e.seq",
             (project,),
         )
         for row in cursor:
