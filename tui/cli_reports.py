@@ -24,7 +24,7 @@ def cmd_session(ctx: Context) -> int:
         if ctx.json:
             ctx.emit(started.to_dict())
         else:
-            ctx.say(f"Started session {started.short_id}: {started.title}")
+            ctx.say(messages.session_started(started.short_id, started.title))
         return EXIT_OK
     if action == "end":
         ended = store.end_session(ctx.project)
@@ -36,7 +36,7 @@ def cmd_session(ctx: Context) -> int:
         if ctx.json:
             ctx.emit(ended.to_dict())
         else:
-            ctx.say(f"Ended session {ended.short_id} ({ended.entries} entries): {ended.title}")
+            ctx.say(messages.session_ended(ended.short_id, ended.entries, ended.title))
         return EXIT_OK
     sessions = store.sessions(ctx.project, limit=max(1, ctx.args.limit))
     current = store.current_session(ctx.project)

@@ -205,18 +205,17 @@ def _ask_missing(ctx: Context, kind: Kind, fields: dict[str, str | None]) -> dic
             continue
         optional = kind is Kind.INCIDENT and spec.name == "fix"
         while True:
-            hint = " (may stay empty while the incident is open)" if optional else ""
-            answer = input(f"{spec.label} — {spec.help}{hint}: ").strip()
+            answer = input(messages.ask_field(spec.label, spec.help, optional)).strip()
             problem = (find_forbidden_char(answer) and f"contains {find_forbidden_char(answer)}") or (
                 find_placeholder(answer) and f"still holds the placeholder {find_placeholder(answer)!r}"
             )
             if problem:
-                ctx.warn(f"  {spec.label} {problem}; try again.")
+                ctx.warn(messages.answer_refused(spec.label, problem))
             elif answer or optional:
                 fields[spec.name] = answer
                 break
             else:
-                ctx.warn(f"  {spec.label} is required.")
+                ctx.warn(messages.answer_required(spec.label))
     return fields
 
 
@@ -559,9 +558,9 @@ def cmd_mirror(ctx: Context) -> int:
                 ctx.say(messages.MIRROR_CLEAN.format(file=name, count=report.present))
             for entry in report.missing:
                 summary = one_line(entry.summary, 70)
-                ctx.say(f"{name}: missing {entry.short_id} {ctx.when(entry)} {summary}")
+                ctx.say(messages.mirror_missing(name, entry.short_id, ctx.when(entry), summary))
             for item in report.pending:
-                ctx.say(f"{name}: pending {item}")
+                ctx.say(messages.mirror_pending_item(name, item))
             for problem in report.problems:
                 ctx.say(f"{name}: {problem} ({messages.LEFT_AS_IS})")
     return EXIT_OK if all(r.clean for r in reports) else EXIT_REFUSED

@@ -270,3 +270,74 @@ def run_result(result: Any, summary: dict[str, Any], seen: list[tuple[Entry, str
         lines.append(SEEN_BEFORE)
         lines += [seen_line(entry, why) for entry, why in seen]
     return "\n".join(lines)
+
+
+# -- the main screen's status line and labels ----------------------------------------------
+
+SEARCH_LABEL = "Search"
+STATUS_KEYS = "0-4 filter · s session · r run · x export · Enter opens"
+STATUS_SEPARATOR = "  ·  "
+
+
+def list_status(count: int | None, what: str, query: str, in_session: bool) -> str:
+    """The status line's first part: how many entries the list shows, and of what."""
+    if count is None:
+        text = "searching…" if query else "counting…"
+    elif query:
+        text = f"{count:,} {what} match {query!r}"
+    else:
+        text = f"{count:,} {what}"
+    return f"{text} in this session" if in_session and count is not None else text
+
+
+def pending_lines(count: int) -> str:
+    return f"{count} mirror lines pending (logbook mirror repair)"
+
+
+def times_in(zone: str) -> str:
+    return f"times in {zone}"
+
+
+# -- forms and dialogs ---------------------------------------------------------------------------
+
+TAGS_LABEL = "Tags"
+TAGS_HELP = "space-separated, e.g. db windows"
+SAVE_ANYWAY = "Save anyway (ctrl+s)"
+BACK_TO_FORM = "Back to the form (Esc)"
+RECORD = "Record (ctrl+s)"
+CANCEL = "Cancel (Esc)"
+STATUS_NOTE_LABEL = "What changed (required when the cause was unknown)"
+STATUS_NOTE_HELP = "e.g. moved to port 8002; root cause was ..."
+EVENT_TEXT_LABEL = "What (for an action item done: its number)"
+EVENT_WHEN_LABEL = "When (timeline only; empty = now; e.g. 12:41 or 2025-12-14 12:41)"
+
+# -- the CLI -------------------------------------------------------------------------------------
+
+
+def session_started(short_id: str, title: str) -> str:
+    return f"Started session {short_id}: {title}"
+
+
+def session_ended(short_id: str, entries: int, title: str) -> str:
+    return f"Ended session {short_id} ({entries} entries): {title}"
+
+
+def ask_field(label: str, help_text: str, optional: bool) -> str:
+    hint = " (may stay empty while the incident is open)" if optional else ""
+    return f"{label} — {help_text}{hint}: "
+
+
+def answer_refused(label: str, problem: str) -> str:
+    return f"  {label} {problem}; try again."
+
+
+def answer_required(label: str) -> str:
+    return f"  {label} is required."
+
+
+def mirror_missing(file: str, short_id: str, when: str, summary: str) -> str:
+    return f"{file}: missing {short_id} {when} {summary}"
+
+
+def mirror_pending_item(file: str, item: str) -> str:
+    return f"{file}: pending {item}"

@@ -83,10 +83,10 @@ class EntryForm(Screen[object]):
                 yield Static("", id=f"error-{spec.name}", classes="field-error")
                 if spec.name == "symptom":
                     yield Static("", id="seen-before")
-            yield Label("Tags", classes="field-label")
+            yield Label(messages.TAGS_LABEL, classes="field-label")
             yield Input(
                 self._initial.get("tags", ""),
-                placeholder="space-separated, e.g. db windows",
+                placeholder=messages.TAGS_HELP,
                 id="field-tags",
                 classes="field",
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -186,20 +187,16 @@ class MainScreen(Screen[None]):
         count = entries.count if count is None else count
         query = self._query()
         what = f"{self.kind.value}s" if self.kind else "entries"
-        parts = [f"{count:,} {what}" if count is not None else "counting…"]
-        if query:
-            parts[0] = f"{count:,} {what} match {query!r}" if count is not None else "searching…"
-        if self.only_session and self.session:
-            parts[0] += " in this session"
+        parts = [messages.list_status(count, what, query, bool(self.only_session and self.session))]
         if self._pending_mirror:
-            parts.append(f"{self._pending_mirror} mirror lines pending (logbook mirror repair)")
+            parts.append(messages.pending_lines(self._pending_mirror))
         if self.session:
             parts.append(
                 messages.session_status(self.session, _local_time(self.logbook, self.session.started_at))
             )
-        parts.append(f"times in {_zone_name(self.logbook)}")
-        parts.append("0-4 filter · s session · r run · x export · Enter opens")
-        self.query_one("#status", Static).update("  ·  ".join(parts))
+        parts.append(messages.times_in(_zone_name(self.logbook)))
+        parts.append(messages.STATUS_KEYS)
+        self.query_one("#status", Static).update(Text(messages.STATUS_SEPARATOR.join(parts)))
 
     # -- actions ----------------------------------------------------------
 
@@ -241,7 +238,7 @@ class MainScreen(Screen[None]):
         search = self._search_input()
         if search is None:
             search = Input(placeholder=messages.SEARCH_PLACEHOLDER, id="search")
-            bar = Horizontal(Label("Search", id="search-label"), search, id="search-bar")
+            bar = Horizontal(Label(messages.SEARCH_LABEL, id="search-label"), search, id="search-bar")
             await self.mount(bar, before=self.query_one(EntryList))
         self.query_one("#search-bar").add_class("-visible")
         search.focus()

@@ -47,8 +47,8 @@ class DuplicateScreen(ModalScreen[bool]):
                 id="duplicate-text",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save anyway (ctrl+s)", id="save-anyway", variant="warning")
-                yield Button("Back to the form (Esc)", id="cancel", variant="primary")
+                yield Button(messages.SAVE_ANYWAY, id="save-anyway", variant="warning")
+                yield Button(messages.BACK_TO_FORM, id="cancel", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
@@ -82,11 +82,11 @@ class StatusScreen(ModalScreen[tuple[str, str] | None]):
                 classes="dialog-title",
             )
             yield Select(choices, value=choices[0][1], allow_blank=False, id="new-status")
-            yield Label("What changed (required when the cause was unknown)")
-            yield Input(placeholder="e.g. moved to port 8002; root cause was ...", id="status-note")
+            yield Label(messages.STATUS_NOTE_LABEL)
+            yield Input(placeholder=messages.STATUS_NOTE_HELP, id="status-note")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Record (ctrl+s)", id="apply", variant="primary")
-                yield Button("Cancel (Esc)", id="cancel")
+                yield Button(messages.RECORD, id="apply", variant="primary")
+                yield Button(messages.CANCEL, id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#new-status", Select).focus()
@@ -165,13 +165,13 @@ class IncidentEventScreen(ModalScreen[tuple[str, str, str] | None]):
         with Vertical(id="dialog", classes="dialog"):
             yield Static(messages.EVENT_TITLE.format(id=self.entry.short_id), classes="dialog-title")
             yield Select(self.CHOICES, value="timeline", allow_blank=False, id="event-type")
-            yield Label("What (for an action item done: its number)")
+            yield Label(messages.EVENT_TEXT_LABEL)
             yield Input(id="event-text")
-            yield Label("When (timeline only; empty = now; e.g. 12:41 or 2025-12-14 12:41)")
+            yield Label(messages.EVENT_WHEN_LABEL)
             yield Input(id="event-at")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Record (ctrl+s)", id="apply", variant="primary")
-                yield Button("Cancel (Esc)", id="cancel")
+                yield Button(messages.RECORD, id="apply", variant="primary")
+                yield Button(messages.CANCEL, id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#event-type", Select).focus()
