@@ -894,8 +894,8 @@ class Store:
                         "entry_id": item.entry_id,
                         "type": item.type,
                         "created_at": to_db(item.created_at),
-                        "author": item.author,
-                        "source": item.source,
+                        "author": w.plain(item.author),
+                        "source": w.plain(item.source),
                         "data": json.dumps(data, ensure_ascii=False),
                     }
                 )

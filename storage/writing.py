@@ -36,6 +36,7 @@ __all__ = [
     "mirror_file_for",
     "outbox",
     "outbox_row",
+    "plain",
     "render_event_line",
     "render_line",
     "scan",
@@ -109,9 +110,9 @@ def entry_row(
         "project": project,
         "kind": kind.value,
         "created_at": to_db(created),
-        "author": _plain(context.author),
-        "branch": _plain(context.branch),
-        "git_commit": _plain(context.commit),
+        "author": plain(context.author),
+        "branch": plain(context.branch),
+        "git_commit": plain(context.commit),
         "source": source,
         "tags": " ".join(tags),
         "summary": summarize(kind, fields),
@@ -125,7 +126,7 @@ def entry_row(
     }
 
 
-def _plain(value: str | None) -> str | None:
+def plain(value: str | None) -> str | None:
     """Metadata from outside (git user.name, a jsonl file) without control characters."""
     return strip_forbidden(value) if value else value
 

@@ -59,8 +59,15 @@ def test_bad_events_are_refused_by_position_and_write_nothing(store: Store, proj
 def test_a_secret_in_a_restored_event_is_masked(store: Store, project: Path) -> None:
     entry_id = incident(store, project)
     secret = "postgres://app:hunter2hunter2@db.internal:5432/app"
-    result = store.add_events([NewEvent("00000000000000c1", entry_id, "impact", WHEN, {"text": secret})])
+    result = store.add_events(
+        [
+            NewEvent(
+                "00000000000000c1", entry_id, "impact", WHEN, {"text": secret}, author="Mallory \x1b]0;x\x07"
+            )
+        ]
+    )
     assert result.added == ["00000000000000c1"] and result.masked
     [event] = store.events(entry_id)
     assert "hunter2hunter2" not in str(event.data)
+    assert event.author is not None and "\x1b" not in event.author and "Mallory" in event.author
     assert "hunter2hunter2" not in (project / "INCIDENTS.md").read_text(encoding="utf-8")
