@@ -21,9 +21,10 @@ from typing import Any
 
 from storage.markdown_import import ParsedEntry, ParsedLog, parse_log
 from storage.mirror import MIRROR_FILES
+from storage.mirror_events import read_event_line
 from storage.records import Entry
 from storage.similarity import REPEAT_WINDOW
-from storage.store import NewEntry, Store
+from storage.store import NewEntry, NewEvent, Store
 
 
 @dataclass
@@ -38,6 +39,8 @@ class ImportReport:
     repeats_of_stored: list[tuple[ParsedEntry, Entry]] = field(default_factory=list)
     refused: list[tuple[ParsedEntry, str]] = field(default_factory=list)
     mirror_errors: list[str] = field(default_factory=list)
+    events_added: int = 0
+    """Changes to entries (a status, a timeline event...) taken in from the file's change lines."""
 
     def to_dict(self) -> dict[str, Any]:
         log = self.log
@@ -62,6 +65,7 @@ class ImportReport:
             "not_understood": [{"line": n, "text": text} for n, text in log.not_understood],
             "refused": [{"line": e.line, "reason": reason} for e, reason in self.refused],
             "mirror_errors": self.mirror_errors,
+            "events_added": self.events_added,
         }
 
 
@@ -113,8 +117,11 @@ def import_log(
             else:
                 kept.append((entry, entry_id))
         fresh = kept
+    changes = _changes(log, source, store)
     if dry_run:
         report.added = [entry for entry, _ in fresh]
+        known = store.known_event_ids([event.id for _, event in changes])
+        report.events_added = len({event.id for _, event in changes} - known)
         return report
     file_name = Path(report.path).name
     items = [
@@ -139,7 +146,35 @@ def import_log(
         for position, problems in by_position.items()
     ]
     report.mirror_errors = result.mirror_errors
+    if changes:  # after the entries: a change may be to an entry this file has just added
+        taken = store.add_events([event for _, event in changes], mirror=mirror)
+        report.events_added = len(taken.added)
+        report.refused += [
+            (changes[position - 1][0], "; ".join(str(p) for p in problems))
+            for position, problems in taken.refused
+        ]
+        report.mirror_errors += taken.mirror_errors
     return report
+
+
+def _changes(log: ParsedLog, source: str, store: Store) -> list[tuple[ParsedEntry, NewEvent]]:
+    """The file's change lines (statuses, timeline events...) as events, with their lines."""
+    found = []
+    for entry in log.entries:
+        if not (entry.event_of and entry.entry_id):
+            continue
+        change = read_event_line(entry.raw, store.zone)
+        if change is not None:
+            event_type, data = change
+            found.append(
+                (
+                    entry,
+                    NewEvent(
+                        entry.entry_id, entry.event_of, event_type, entry.created_at, data, source=source
+                    ),
+                )
+            )
+    return found
 
 
 def import_file(

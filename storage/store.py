@@ -401,6 +401,10 @@ class Store:
         """Which of ``ids`` the store already has."""
         return _known_ids(self._read(), ids)
 
+    def known_event_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` (of events: status changes, timeline...) the store already has."""
+        return _known_event_ids(self._read(), ids)
+
     def count_between(self, project: str, low: datetime, high: datetime) -> int:
         row = (
             self._read()

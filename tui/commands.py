@@ -487,10 +487,10 @@ def cmd_sync(ctx: Context) -> int:
     if ctx.json:
         ctx.emit([report.to_dict() for report in reports])
         return EXIT_OK
-    if not any(report.added for report in reports):
+    if not any(report.added or report.events_added for report in reports):
         ctx.say(messages.SYNC_NOTHING)
     for report in reports:
-        if report.added or report.log.duplicates or report.log.placeholders:
+        if report.added or report.events_added or report.log.duplicates or report.log.placeholders:
             _print_import(ctx, report.to_dict())
     return EXIT_OK
 

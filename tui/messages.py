@@ -155,6 +155,9 @@ def import_report(report: dict[str, Any]) -> list[str]:
         count = len(report["placeholders"])
         lines.append(f"  {count} unfilled template{'' if count == 1 else 's'}, not imported:")
         lines += [f"    line {item['line']}: {item['placeholder']}" for item in report["placeholders"]]
+    if report.get("events_added"):
+        verb = "would take in" if report["dry_run"] else "took in"
+        lines.append(f"  {verb} {report['events_added']} changes to entries (statuses, timelines, actions)")
     lines += [f"  repaired: {repair} ({count})" for repair, count in report["repairs"].items()]
     if report["not_understood"]:
         lines.append(f"  {len(report['not_understood'])} lines not understood (left out):")
@@ -166,8 +169,10 @@ def import_report(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def synced(added: int, files: list[str]) -> str:
-    return f"Took in {added} entr{'y' if added == 1 else 'ies'} appended to {' and '.join(files)} by others."
+def synced(added: int, changes: int, files: list[str]) -> str:
+    what = [f"{added} entr{'y' if added == 1 else 'ies'}"] if added else []
+    what += [f"{changes} change{'' if changes == 1 else 's'} to entries"] if changes else []
+    return f"Took in {' and '.join(what)} appended to {' and '.join(files)} by others."
 
 
 def imported(count: int, name: str) -> str:

@@ -123,9 +123,10 @@ class MainScreen(Screen[None]):
         store = self.logbook.store
         reports = sync(store, self.logbook.project)
         added = sum(len(report.added) for report in reports)
-        if added:
-            files = [Path(report.path).name for report in reports if report.added]
-            self.app.call_from_thread(self._synced, added, files)
+        changes = sum(report.events_added for report in reports)
+        if added or changes:
+            files = [Path(report.path).name for report in reports if report.added or report.events_added]
+            self.app.call_from_thread(self._synced, added, changes, files)
         head = git_context(Path(self.logbook.project)).commit
         self.app.call_from_thread(self._context_known, head, store.current_session(self.logbook.project))
 
@@ -149,8 +150,8 @@ class MainScreen(Screen[None]):
         self.session = session
         self._update_status(None)
 
-    def _synced(self, added: int, files: list[str]) -> None:
-        self.notify(messages.synced(added, files), timeout=6)
+    def _synced(self, added: int, changes: int, files: list[str]) -> None:
+        self.notify(messages.synced(added, changes, files), timeout=6)
         self.reload()
 
     def action_import(self) -> None:
