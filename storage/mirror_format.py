@@ -181,32 +181,41 @@ def render_event_line(
     zone: tzinfo,
 ) -> str:
     """The mirror line for a change to an entry (status, timeline, action...)."""
-    short = entry.short_id
+    text = f"update of {entry.short_id}: {describe_change(event_type, data, zone)}"
     if event_type == "status":
         marks = [m for m in (entry.severity, data["status"]) if m]
-        change = f"status {data.get('previous') or '?'} → {data['status']}"
-        text = f"[{', '.join(marks)}] update of {short}: {change}"
-    elif event_type == "verification":
-        result = "verified" if data.get("result") == "pass" else "verification FAILED"
-        commit = f" at {str(data['commit'])[:12]}" if data.get("commit") else ""
-        command = _code(str(data.get("command", "")))
-        text = f"update of {short}: {result}{commit}: {command} -> exit {data.get('exit_code')}"
-    else:
-        label = {
-            "timeline": "timeline",
-            "action": f"action item {data.get('number')}",
-            "action-done": f"action item {data.get('number')} done",
-            "impact": "impact",
-            "lesson-wrong": "lesson (went wrong)",
-            "lesson-right": "lesson (went right)",
-        }.get(event_type, event_type)
-        text = f"update of {short}: {label}"
-        if event_type == "timeline" and data.get("at"):
-            text += f" at {format_local(datetime.fromisoformat(str(data['at'])), zone)}"
-    detail = " ".join(str(v) for k, v in data.items() if k in ("note", "text") and v)
+        text = f"[{', '.join(marks)}] {text}"
+    detail = change_detail(data)
     if detail:
         text += SEP + condense(detail)[0]
     return f"- {format_local(created_at, zone)}{SEP}{text} <!-- logbook:{event_id} of:{entry.id} -->"
+
+
+def describe_change(event_type: str, data: dict[str, Any], zone: tzinfo) -> str:
+    """What a change to an entry did, in words: "status open → mitigated", "action item 2 done"..."""
+    if event_type == "status":
+        return f"status {data.get('previous') or '?'} → {data['status']}"
+    if event_type == "verification":
+        result = "verified" if data.get("result") == "pass" else "verification FAILED"
+        commit = f" at {str(data['commit'])[:12]}" if data.get("commit") else ""
+        command = _code(str(data.get("command", "")))
+        return f"{result}{commit}: {command} -> exit {data.get('exit_code')}"
+    label = {
+        "timeline": "timeline",
+        "action": f"action item {data.get('number')}",
+        "action-done": f"action item {data.get('number')} done",
+        "impact": "impact",
+        "lesson-wrong": "lesson (went wrong)",
+        "lesson-right": "lesson (went right)",
+    }.get(event_type, event_type)
+    if event_type == "timeline" and data.get("at"):
+        label += f" at {format_local(datetime.fromisoformat(str(data['at'])), zone)}"
+    return label
+
+
+def change_detail(data: dict[str, Any]) -> str:
+    """The words that came with a change (a status note, a timeline event's text)."""
+    return " ".join(str(v) for k, v in data.items() if k in ("note", "text") and v)
 
 
 def _pack(data: dict[str, object]) -> str:

@@ -555,7 +555,7 @@ def cmd_mirror(ctx: Context) -> int:
         for report in reports:
             name = Path(report.file).name
             if report.clean:
-                ctx.say(messages.MIRROR_CLEAN.format(file=name, count=report.present))
+                ctx.say(messages.mirror_clean(name, report.present))
             for entry in report.missing:
                 summary = one_line(entry.summary, 70)
                 ctx.say(messages.mirror_missing(name, entry.short_id, ctx.when(entry), summary))

@@ -16,7 +16,6 @@ NOT_FOUND = "No entry with id {id!r} in this store."
 AMBIGUOUS = "The id prefix {prefix!r} matches several entries: {candidates}. Type more of it."
 NO_ENTRIES = "No entries yet in {project}. Add one with `logbook add handoff|incident|decision|note`."
 NO_MATCHES = "Nothing matches {query!r}."
-MIRROR_CLEAN = "{file}: in sync ({count} entries)."
 MIRROR_REPAIRED = "{file}: appended {count} missing entries."
 MIRROR_NOTHING_TO_REPAIR = "Nothing to repair: every entry is in its mirror file."
 LEFT_AS_IS = "left as it is: logbook never rewrites your text"
@@ -24,7 +23,6 @@ INTERRUPTED = "Interrupted: nothing was saved."
 DRAFT_KEPT = "Draft kept: it will be offered back next time."
 STORE_LOCKED = "The store is busy (another logbook is writing); try again in a moment."
 CANNOT_OPEN_STORE = "logbook: cannot open the store: {error}"
-IMPORT_DONE = "Imported {added} entries ({skipped} already present, {refused} refused)."
 SYNC_NOTHING = "Nothing new in HANDOFF.md / INCIDENTS.md."
 INIT_GITATTRIBUTES = "Added to .gitattributes: {rules} (branches that both append will merge cleanly)."
 INIT_ALREADY = ".gitattributes already merges HANDOFF.md and INCIDENTS.md with union."
@@ -122,8 +120,9 @@ def mirror_pending(count: int, error: str) -> str:
 
 def restore_report(report: dict[str, Any]) -> list[str]:
     """What importing a JSONL export did (the CLI prints it, the TUI shows it)."""
-    done = IMPORT_DONE.format(added=report["added"], skipped=report["skipped"], refused=report["refused"])
-    lines = [done.replace("Imported", "Would import", 1) if report["dry_run"] else done]
+    verb = "Would import" if report["dry_run"] else "Imported"
+    counts = f"{report['skipped']} already present, {report['refused']} refused"
+    lines = [f"{verb} {entries(report['added'])} ({counts})."]
     if report["events_added"] or report["events_skipped"]:
         lines.append(
             f"Restored {report['events_added']} events (statuses, timelines, verifications); "
@@ -169,14 +168,19 @@ def import_report(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def entries(count: int) -> str:
+    """ "1 entry", "2 entries" (counts shown to people agree with their noun)."""
+    return f"{count:,} entr{'y' if count == 1 else 'ies'}"
+
+
 def synced(added: int, changes: int, files: list[str]) -> str:
-    what = [f"{added} entr{'y' if added == 1 else 'ies'}"] if added else []
+    what = [entries(added)] if added else []
     what += [f"{changes} change{'' if changes == 1 else 's'} to entries"] if changes else []
     return f"Took in {' and '.join(what)} appended to {' and '.join(files)} by others."
 
 
 def imported(count: int, name: str) -> str:
-    return f"Imported {count} entr{'y' if count == 1 else 'ies'} from {name}."
+    return f"Imported {entries(count)} from {name}."
 
 
 def incident_event(result: Saved) -> str:
@@ -236,7 +240,7 @@ def verify_row(row: dict[str, Any]) -> str:
 
 
 def session_status(session: Any, since: str) -> str:
-    return f"session since {since} ({session.entries} entries)"
+    return f"session since {since} ({entries(session.entries)})"
 
 
 EXPORT_HINT = (
@@ -284,14 +288,14 @@ STATUS_KEYS = "0-4 filter · s session · r run · x export · Enter opens"
 STATUS_SEPARATOR = "  ·  "
 
 
-def list_status(count: int | None, what: str, query: str, in_session: bool) -> str:
-    """The status line's first part: how many entries the list shows, and of what."""
+def list_status(count: int | None, kind: str | None, query: str, in_session: bool) -> str:
+    """The status line's first part: how many entries (of ``kind``) the list shows."""
     if count is None:
         text = "searching…" if query else "counting…"
-    elif query:
-        text = f"{count:,} {what} match {query!r}"
     else:
-        text = f"{count:,} {what}"
+        text = entries(count) if kind is None else f"{count:,} {kind}{'' if count == 1 else 's'}"
+        if query:
+            text += f" match{'es' if count == 1 else ''} {query!r}"
     return f"{text} in this session" if in_session and count is not None else text
 
 
@@ -323,8 +327,8 @@ def session_started(short_id: str, title: str) -> str:
     return f"Started session {short_id}: {title}"
 
 
-def session_ended(short_id: str, entries: int, title: str) -> str:
-    return f"Ended session {short_id} ({entries} entries): {title}"
+def session_ended(short_id: str, count: int, title: str) -> str:
+    return f"Ended session {short_id} ({entries(count)}): {title}"
 
 
 def ask_field(label: str, help_text: str, optional: bool) -> str:
@@ -346,3 +350,7 @@ def mirror_missing(file: str, short_id: str, when: str, summary: str) -> str:
 
 def mirror_pending_item(file: str, item: str) -> str:
     return f"{file}: pending {item}"
+
+
+def mirror_clean(file: str, count: int) -> str:
+    return f"{file}: in sync ({entries(count)})."

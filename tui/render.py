@@ -10,6 +10,7 @@ from storage.clock import format_local
 from storage.files import home_relative
 from storage.kinds import FIELDS, Kind
 from storage.mirror import mirror_file_for
+from storage.mirror_format import change_detail, describe_change
 from storage.records import Entry, Event
 from tui.terminal import printable
 
@@ -81,8 +82,9 @@ def entry_markdown(
         lines += ["### History", ""]
         for event in events:
             when = format_local(event.created_at, zone)
-            detail = ", ".join(f"{k}: {v}" for k, v in event.data.items() if v and k != "previous")
-            lines.append(f"- {escape(when)} — {escape(event.type)}: {escape(detail)}")
+            change = describe_change(event.type, event.data, zone)
+            detail = change_detail(event.data)
+            lines.append(f"- {escape(when)} — {escape(change)}" + (f" — {escape(detail)}" if detail else ""))
         lines.append("")
     if seen_before:
         lines += ["### Seen before", ""]

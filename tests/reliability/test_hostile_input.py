@@ -367,9 +367,7 @@ def hostile_store(project: Path, tmp_path: Path) -> dict[str, str]:
         json.dumps(record) + "\n" + json.dumps({**record, "id": "00000000000000ef", "text": ESCAPES})
     )
     code, out = run_cli("import", str(export))
-    assert code == 1 and "Imported 1 entries" in out and "entry 2: text: contains a terminal escape" in out, (
-        out
-    )
+    assert code == 1 and "Imported 1 entry" in out and "entry 2: text: contains a terminal escape" in out, out
     ids["jsonl"] = "00000000000000ee"
     log = tmp_path / "hand.md"
     log.write_text(f"- 2025-12-14 12:00 MSK — Reset the DB by hand {ESCAPES}. Verified: psql -> 1\n")

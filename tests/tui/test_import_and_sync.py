@@ -98,7 +98,7 @@ async def test_import_screen_restores_an_export_with_its_events(
         await pilot.pause(0.5)
         await settle(pilot)
         preview = str(app.screen.query_one("#import-preview").render())
-        assert "Would import 1 entries (0 already present" in preview
+        assert "Would import 1 entry (0 already present" in preview
         assert rows(db_path, "SELECT count(*) FROM entry") == [(0,)]
         await pilot.press("ctrl+s")
         await settle(pilot)

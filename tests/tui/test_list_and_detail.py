@@ -67,7 +67,7 @@ async def test_search_narrows_the_list_as_you_type(app_factory, demo_store: Path
         await settle(pilot)
         assert entries.count == 1
         assert "Event loop is closed" in entries.highlighted.summary
-        assert "match 'pytest event'" in str(app.screen.query_one("#status").render())
+        assert "1 entry matches 'pytest event'" in str(app.screen.query_one("#status").render())
         await pilot.press("enter")  # to the list
         await pilot.press("enter")  # open the hit
         await settle(pilot)
@@ -127,7 +127,7 @@ async def test_status_change_from_the_detail_screen(app_factory, demo_store: Pat
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert app.screen.entry.status == "mitigated"
-        assert "status: mitigated" in app.screen.query_one("#detail").source
+        assert "status open → mitigated — on port 8002 now" in app.screen.query_one("#detail").source
     assert "status open → mitigated — on port 8002 now" in (project / "INCIDENTS.md").read_text()
 
 

@@ -171,7 +171,8 @@ async def test_reverify_from_the_detail_screen(app_factory, db_path: Path, proje
         await wait_for(
             pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.entry.verification == "pass"
         )
-        assert "verification" in app.screen.query_one("#detail").source
+        source = app.screen.query_one("#detail").source
+        assert "verified at" in source and "ok.py" in source and "exit 0" in source
     assert rows(db_path, "SELECT type FROM event") == [("verification",)]
 
 

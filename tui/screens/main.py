@@ -187,8 +187,8 @@ class MainScreen(Screen[None]):
         entries = self.query_one(EntryList)
         count = entries.count if count is None else count
         query = self._query()
-        what = f"{self.kind.value}s" if self.kind else "entries"
-        parts = [messages.list_status(count, what, query, bool(self.only_session and self.session))]
+        kind = self.kind.value if self.kind else None
+        parts = [messages.list_status(count, kind, query, bool(self.only_session and self.session))]
         if self._pending_mirror:
             parts.append(messages.pending_lines(self._pending_mirror))
         if self.session:
