@@ -261,11 +261,12 @@ def parse_log(data: bytes | str, *, name: str, default_zone: tzinfo) -> ParsedLo
         data = data.encode("utf-8")
     text, repairs = decode(data)
     log = ParsedLog(name=name, repairs=repairs)
+    kind = default_kind(name, text)
     chunks = _chunks(text) if len(data) >= PARALLEL_FROM_BYTES else [(0, text)]
     if len(chunks) > 1:
-        parts = _parse_in_processes(chunks, name, default_zone)
+        parts = _parse_in_processes(chunks, kind, default_zone)
     else:
-        parts = [_parse_text(text, name, default_zone, 0, False)]
+        parts = [_parse_text(text, kind, default_zone, 0, False)]
     seen_entry = False
     for index, (entries, part_repairs, not_understood) in enumerate(parts):
         log.entries += entries
@@ -277,6 +278,18 @@ def parse_log(data: bytes | str, *, name: str, default_zone: tzinfo) -> ParsedLo
         seen_entry = seen_entry or bool(entries)
     _mark_duplicates(log.entries)
     return log
+
+
+_TITLE = re.compile(r"^#\s+(?P<title>HANDOFF|INCIDENTS?)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def default_kind(name: str, text: str) -> Kind:
+    """What an entry with no mark of its own is: the file's title says (``# INCIDENTS``,
+    ``# HANDOFF``), else its name (a file called ``*incident*`` holds incidents)."""
+    title = _TITLE.search(text, 0, 4000)
+    if title is not None:
+        return Kind.HANDOFF if title["title"].upper() == "HANDOFF" else Kind.INCIDENT
+    return Kind.INCIDENT if "incident" in name.lower() else Kind.HANDOFF
 
 
 def _chunks(text: str) -> list[tuple[int, str]]:
@@ -305,21 +318,21 @@ def _starts_entry(text: str, position: int) -> bool:
 
 
 def _parse_in_processes(
-    chunks: list[tuple[int, str]], name: str, zone: tzinfo
+    chunks: list[tuple[int, str]], kind: Kind, zone: tzinfo
 ) -> list[tuple[list[ParsedEntry], Counter[str], list[tuple[int, str]]]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return [
-            _parse_text(text, name, zone, offset, index > 0) for index, (offset, text) in enumerate(chunks)
+            _parse_text(text, kind, zone, offset, index > 0) for index, (offset, text) in enumerate(chunks)
         ]
     # The first piece is read here while other processes read the rest: this process
     # would wait anyway, and its own piece needs no sending back.
     with ProcessPoolExecutor(len(chunks) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_parse_packed, text, name, zone, offset, True) for offset, text in chunks[1:]]
+        futures = [pool.submit(_parse_packed, text, kind, zone, offset, True) for offset, text in chunks[1:]]
         offset, text = chunks[0]
-        first = _parse_text(text, name, zone, offset, False)
+        first = _parse_text(text, kind, zone, offset, False)
         results = [future.result() for future in futures]
     return [first] + [
         ([ParsedEntry.from_tuple(t) for t in packed], repairs, nu) for packed, repairs, nu in results
@@ -327,18 +340,17 @@ def _parse_in_processes(
 
 
 def _parse_packed(
-    text: str, name: str, zone: tzinfo, offset: int, after_entries: bool
+    text: str, kind: Kind, zone: tzinfo, offset: int, after_entries: bool
 ) -> tuple[list[tuple[Any, ...]], Counter[str], list[tuple[int, str]]]:
-    entries, repairs, not_understood = _parse_text(text, name, zone, offset, after_entries)
+    entries, repairs, not_understood = _parse_text(text, kind, zone, offset, after_entries)
     return [entry.to_tuple() for entry in entries], repairs, not_understood
 
 
 def _parse_text(
-    text: str, name: str, default_zone: tzinfo, line_offset: int, after_entries: bool
+    text: str, default_kind: Kind, default_zone: tzinfo, line_offset: int, after_entries: bool
 ) -> tuple[list[ParsedEntry], Counter[str], list[tuple[int, str]]]:
     """The entries of one piece of a file (repeats are marked later, over the whole file)."""
-    log = ParsedLog(name=name)
-    default_kind = Kind.INCIDENT if "incident" in name.lower() else Kind.HANDOFF
+    log = ParsedLog(name="")
     current: list[str] | None = None
     start = 0
     block = False

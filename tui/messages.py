@@ -159,7 +159,8 @@ def import_report(report: dict[str, Any]) -> list[str]:
         lines.append(f"  {verb} {report['events_added']} changes to entries (statuses, timelines, actions)")
     lines += [f"  repaired: {repair} ({count})" for repair, count in report["repairs"].items()]
     if report["not_understood"]:
-        lines.append(f"  {len(report['not_understood'])} lines not understood (left out):")
+        count = len(report["not_understood"])
+        lines.append(f"  {count} line{'' if count == 1 else 's'} not understood (left out):")
         for item in report["not_understood"][:20]:
             text = " ".join(item["text"].split())
             lines.append(f"    line {item['line']}: {text[:90]}")

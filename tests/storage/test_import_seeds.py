@@ -246,3 +246,17 @@ def test_a_file_of_only_unreadable_dates_reports_each_line() -> None:
     log = parse_log(text, name="HANDOFF.md", default_zone=MSK)
     assert log.entries == []
     assert [n for n, _ in log.not_understood] == [3, 4]
+
+
+def test_the_files_title_says_what_unmarked_entries_are() -> None:
+    """A hand-kept log saved under another name (old-incidents.md holding a HANDOFF) is read
+    by its title; with no title, the name decides."""
+    line = "- 2025-12-14 12:47 MSK Smoke OK on port 8001. Verified: curl /health -> 200\n"
+    handoff = parse_log(
+        f"## Rules\n- none\n# HANDOFF — B2B\n{line}", name="old-incidents.md", default_zone=MSK
+    )
+    incident = parse_log(f"# INCIDENTS.md — pitfalls\n{line}", name="notes.md", default_zone=MSK)
+    untitled = parse_log(line, name="old-incidents.md", default_zone=MSK)
+    assert [e.kind for e in handoff.entries] == [Kind.HANDOFF]
+    assert [e.kind for e in incident.entries] == [Kind.INCIDENT]
+    assert [e.kind for e in untitled.entries] == [Kind.INCIDENT]
