@@ -39,6 +39,8 @@ class ImportReport:
     repeats_of_stored: list[tuple[ParsedEntry, Entry]] = field(default_factory=list)
     refused: list[tuple[ParsedEntry, str]] = field(default_factory=list)
     mirror_errors: list[str] = field(default_factory=list)
+    masked: Counter[str] = field(default_factory=Counter)
+    """What the store masked in the entries it took (a password in a URL, a token...)."""
     events_added: int = 0
     """Changes to entries (a status, a timeline event...) taken in from the file's change lines."""
 
@@ -66,6 +68,7 @@ class ImportReport:
             "refused": [{"line": e.line, "reason": reason} for e, reason in self.refused],
             "mirror_errors": self.mirror_errors,
             "events_added": self.events_added,
+            "masked": dict(self.masked),
         }
 
 
@@ -146,6 +149,7 @@ def import_log(
         for position, problems in by_position.items()
     ]
     report.mirror_errors = result.mirror_errors
+    report.masked.update(result.masked)
     if changes:  # after the entries: a change may be to an entry this file has just added
         taken = store.add_events([event for _, event in changes], mirror=mirror)
         report.events_added = len(taken.added)

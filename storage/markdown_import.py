@@ -433,6 +433,7 @@ def _finish(
             lines = masked.split("\n")
             first, raw = lines[0], masked.strip()
             match = TIME_RE.match(first) or match
+            log.repairs.update(f"{finding.label} masked" for finding in found)
     body = first[match.end() :]
     rest = [line.strip() for line in lines[1:]]
     kind, fields = _block_fields(body, rest) if block else _line_fields(body, rest, default_kind)

@@ -158,6 +158,7 @@ def import_report(report: dict[str, Any]) -> list[str]:
         verb = "would take in" if report["dry_run"] else "took in"
         lines.append(f"  {verb} {report['events_added']} changes to entries (statuses, timelines, actions)")
     lines += [f"  repaired: {repair} ({count})" for repair, count in report["repairs"].items()]
+    lines += [f"  masked: {label} ({count})" for label, count in report.get("masked", {}).items()]
     if report["not_understood"]:
         count = len(report["not_understood"])
         lines.append(f"  {count} line{'' if count == 1 else 's'} not understood (left out):")

@@ -260,3 +260,22 @@ def test_the_files_title_says_what_unmarked_entries_are() -> None:
     assert [e.kind for e in handoff.entries] == [Kind.HANDOFF]
     assert [e.kind for e in incident.entries] == [Kind.INCIDENT]
     assert [e.kind for e in untitled.entries] == [Kind.INCIDENT]
+
+
+def test_the_import_report_says_what_it_masked(store, project: Path, tmp_path: Path) -> None:
+    log = tmp_path / "old.md"
+    log.write_text(
+        "# HANDOFF\n"
+        "- 2025-12-14 12:47 MSK Connected with postgres://app:hunter2hunter2@db:5432/app. Verified: psql -> ok\n"
+        "- 2025-12-14 12:50 MSK Deployed the key\n"
+        "  -----BEGIN OPENSSH PRIVATE KEY-----\n"
+        "  b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+        "  -----END OPENSSH PRIVATE KEY-----\n",
+        encoding="utf-8",
+    )
+    report = import_file(store, str(project), log).to_dict()
+    assert report["added"] == 2
+    assert report["masked"] == {"a password in a URL": 1}
+    assert report["repairs"]["a private key masked"] == 1
+    stored = " ".join(e.raw or "" for e in store.iter_entries(str(project)))
+    assert "hunter2hunter2" not in stored and "b3BlbnNzaC1rZXkt" not in stored
