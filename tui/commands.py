@@ -291,14 +291,18 @@ def cmd_show(ctx: Context) -> int:
     for followup in followups:
         print(f"\nSuperseded by {followup.short_id}: {printable(followup.summary)}", file=ctx.out)
     if events:
-        print(f"\n{style.bold('Events')}:", file=ctx.out)
+        from storage.mirror_format import change_detail, describe_change
+
+        print(f"\n{style.bold('History')}:", file=ctx.out)
         for event in events:
-            detail = ", ".join(f"{k}={v}" for k, v in event.data.items() if v)
+            change = describe_change(event.type, event.data, ctx.store.zone)
+            detail = change_detail(event.data)
             when = format_local(event.created_at, ctx.store.zone)
-            print(
-                f"  {when}  {event.type}  {printable(detail)}",
-                file=ctx.out,
-            )
+            print(printable(f"  {when} — {change}" + (f" — {detail}" if detail else "")), file=ctx.out)
+    if entry.raw:  # taken in from a hand-kept log: the words as they were written
+        where = f" ({entry.origin})" if entry.origin else ""
+        print(f"\n{style.bold('As written' + printable(where))}:", file=ctx.out)
+        print("  " + printable(entry.raw).replace("\n", "\n  "), file=ctx.out)
     return EXIT_OK
 
 

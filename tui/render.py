@@ -97,6 +97,11 @@ def entry_markdown(
                 f"{escape(earlier.summary)} — cause: {escape(cause)} — fix: {escape(fix)}"
             )
         lines.append("")
+    if entry.raw:  # taken in from a hand-kept log: the words as they were written
+        where = f" ({escape(entry.origin)})" if entry.origin else ""
+        # A quote wraps long lines, a code block would cut them at the screen's edge.
+        quoted = "  \n".join(f"> {escape(line)}" for line in entry.raw.splitlines())
+        lines += [f"### As written{where}", quoted, ""]
     mirror = Path(entry.project) / mirror_file_for(entry.kind)
     lines += [
         "### Record",

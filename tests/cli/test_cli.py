@@ -292,3 +292,20 @@ def test_version_needs_no_heavy_imports() -> None:
     imported = done.stderr
     for heavy in ("sqlmodel", "sqlalchemy", "textual", "pydantic", "platformdirs"):
         assert f" {heavy}\n" not in imported and f" {heavy}." not in imported, heavy
+
+
+def test_show_gives_the_history_in_words_and_an_imported_entrys_own_text(cli, project: Path) -> None:
+    (project / "old.md").write_text(
+        "# INCIDENTS\n- 2025-12-14 12:41 MSK Uvicorn failed to bind 0.0.0.0:8000 — root cause: another"
+        " process — fix: run on 8002 — verification: `curl :8002/health` -> 200\n",
+        encoding="utf-8",
+    )
+    assert cli("import", str(project / "old.md")).code == 0
+    [entry] = cli("list", "--json").json()
+    assert cli("incident", entry["id"], "status", "mitigated", "--note", "moved to 8002").code == 0
+    shown = cli("show", entry["id"]).out
+    assert (
+        "As written (old.md:2):\n  2025-12-14 12:41 MSK Uvicorn failed to bind 0.0.0.0:8000 — root cause"
+        in shown
+    )
+    assert "History:\n" in shown and "— status resolved → mitigated — moved to 8002" in shown

@@ -58,6 +58,12 @@ async def test_import_screen_previews_then_imports(app_factory, db_path: Path, p
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert app.screen.query_one(EntryList).count == 2
+        await pilot.press("enter")  # the newest: line 5 of the file, as it was written
+        await settle(pilot)
+        source = app.screen.query_one("#detail").source
+        assert "### As written (old-handoff.md:5)" in source
+        quoted = [line for line in source.splitlines() if line.startswith("> ")]
+        assert len(quoted) == 1 and "Added DB schema for drafts" in quoted[0] and "552d97f8cc92" in quoted[0]
     assert sorted(rows(db_path, "SELECT kind, source FROM entry")) == [
         ("handoff", "import"),
         ("handoff", "import"),
