@@ -76,7 +76,7 @@ async def test_refused_entry_shows_errors_and_writes_nothing(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, EntryForm)
-        assert "required" in str(app.screen.query_one("#error-cause").render())
+        assert "Root cause is required" in str(app.screen.query_one("#error-cause").render())
         assert "fix the marked fields" in str(app.screen.query_one("#form-error").render())
         assert app.screen.focused.id == "field-symptom"
     assert rows(db_path, "SELECT count(*) FROM entry") == [(0,)]

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -176,7 +177,10 @@ class EntryForm(Screen[object]):
 
     def _show_error(self, name: str, message: str) -> None:
         error = self.query_one(f"#error-{name}", Static)
-        error.update(message)
+        if message and message[:1].islower():  # "is required and was left blank": say which field
+            label = next((spec.label for spec in FIELDS[self.kind] if spec.name == name), messages.TAGS_LABEL)
+            message = f"{label} {message}"
+        error.update(Text(message))
         error.set_class(bool(message), "-shown")
         self.query_one(f"#field-{name}").set_class(bool(message), "-invalid")
 
