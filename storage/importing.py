@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,76 +93,107 @@ def import_log(
 ) -> ImportReport:
     """Store the entries of ``log`` that the store does not have yet."""
     report = ImportReport(path=path or log.name, log=log, dry_run=dry_run)
-    candidates = [(entry, entry.store_id) for entry in log.fresh]
-    known = store.known_ids([entry_id for _, entry_id in candidates])
-    fresh: list[tuple[ParsedEntry, str]] = []
-    for entry, entry_id in candidates:
-        if entry_id in known:
-            report.already.append(entry)
-        else:
-            fresh.append((entry, entry_id))
-    # Hand-written entries may repeat an entry the store got another way (typed in the
-    # TUI, then also written by hand): same rules as adding one, against the store.
-    hand_written = [(e, i) for e, i in fresh if not e.logbook_line]
-    if hand_written and store.count_between(
-        project,
-        min(e.created_at for e, _ in hand_written) - REPEAT_WINDOW,
-        max(e.created_at for e, _ in hand_written) + REPEAT_WINDOW,
-    ):
-        kept = []
-        for entry, entry_id in fresh:
-            stored = (
-                None
-                if entry.logbook_line
-                else store.find_repeat(project, entry.kind, entry.fields, entry.created_at)
-            )
-            if stored is not None:
-                report.repeats_of_stored.append((entry, stored))
-            else:
-                kept.append((entry, entry_id))
-        fresh = kept
-    changes = _changes(log, source, store)
+    fresh = unstored(store, project, report, log.fresh)
+    changes = changes_in(log, source, store)
     if dry_run:
-        report.added = [entry for entry, _ in fresh]
+        report.added = fresh
         known = store.known_event_ids([event.id for _, event in changes])
         report.events_added = len({event.id for _, event in changes} - known)
         return report
     file_name = Path(report.path).name
-    items = [
-        NewEntry(
-            kind=entry.kind,
-            fields=entry.fields,
-            tags=entry.tags,
-            created_at=entry.created_at,
-            id=entry_id,
-            raw=None if entry.logbook_line else entry.raw,
-            origin=f"{file_name}:{entry.line}",
-            key=entry.key,
-        )
-        for entry, entry_id in fresh
-    ]
+    items = [new_entry(entry, file_name) for entry in fresh]
     result = store.add_many(project, items, source=source, strict=False, mirror=mirror)
     added = set(result.added)
-    report.added = [entry for entry, entry_id in fresh if entry_id in added]
+    report.added = [entry for entry in fresh if entry.store_id in added]
     by_position = {position: reason for position, reason in result.refused}
     report.refused = [
-        (fresh[position - 1][0], "; ".join(str(p) for p in problems))
+        (fresh[position - 1], "; ".join(str(p) for p in problems))
         for position, problems in by_position.items()
     ]
     report.mirror_errors = result.mirror_errors
     report.masked.update(result.masked)
-    if changes:  # after the entries: a change may be to an entry this file has just added
-        taken = store.add_events([event for _, event in changes], mirror=mirror)
-        report.events_added = len(taken.added)
-        report.refused += [
-            (changes[position - 1][0], "; ".join(str(p) for p in problems))
-            for position, problems in taken.refused
-        ]
-        report.mirror_errors += taken.mirror_errors
+    take_changes(store, report, changes, mirror=mirror)
     return report
 
 
-def _changes(log: ParsedLog, source: str, store: Store) -> list[tuple[ParsedEntry, NewEvent]]:
+def unstored(
+    store: Store,
+    project: str,
+    report: ImportReport,
+    entries: list[ParsedEntry],
+    *,
+    up_to_seq: int | None = None,
+    added_here: Container[str] = (),
+) -> list[ParsedEntry]:
+    """The entries the store does not have yet; the others go into ``report``.
+
+    ``up_to_seq``: the store as it was before this import began (a big import stores
+    a batch at a time, and its own earlier batches are not "already in the store");
+    ``added_here``: ids this import has stored, repeated later in the file.
+    """
+    known = store.known_ids([entry.store_id for entry in entries])
+    fresh: list[ParsedEntry] = []
+    for entry in entries:
+        if entry.store_id not in known:
+            fresh.append(entry)
+        elif entry.store_id not in added_here:
+            report.already.append(entry)
+    # Hand-written entries may repeat an entry the store got another way (typed in the
+    # TUI, then also written by hand): same rules as adding one, against the store.
+    hand_written = [entry for entry in fresh if not entry.logbook_line]
+    if hand_written and store.count_between(
+        project,
+        min(entry.created_at for entry in hand_written) - REPEAT_WINDOW,
+        max(entry.created_at for entry in hand_written) + REPEAT_WINDOW,
+        up_to_seq=up_to_seq,
+    ):
+        kept = []
+        for entry in fresh:
+            stored = (
+                None
+                if entry.logbook_line
+                else store.find_repeat(
+                    project, entry.kind, entry.fields, entry.created_at, up_to_seq=up_to_seq
+                )
+            )
+            if stored is not None:
+                report.repeats_of_stored.append((entry, stored))
+            else:
+                kept.append(entry)
+        fresh = kept
+    return fresh
+
+
+def new_entry(entry: ParsedEntry, file_name: str) -> NewEntry:
+    """What the store is given for an entry read from ``file_name``."""
+    return NewEntry(
+        kind=entry.kind,
+        fields=entry.fields,
+        tags=entry.tags,
+        created_at=entry.created_at,
+        id=entry.store_id,
+        raw=None if entry.logbook_line else entry.raw,
+        origin=f"{file_name}:{entry.line}",
+        key=entry.key,
+    )
+
+
+def take_changes(
+    store: Store, report: ImportReport, changes: list[tuple[ParsedEntry, NewEvent]], *, mirror: bool
+) -> None:
+    """Store the file's change lines (after its entries: a change may be to one just added)."""
+    if not changes:
+        return
+    taken = store.add_events([event for _, event in changes], mirror=mirror)
+    report.events_added = len(taken.added)
+    report.refused += [
+        (changes[position - 1][0], "; ".join(str(problem) for problem in problems))
+        for position, problems in taken.refused
+    ]
+    report.mirror_errors += taken.mirror_errors
+
+
+def changes_in(log: ParsedLog, source: str, store: Store) -> list[tuple[ParsedEntry, NewEvent]]:
     """The file's change lines (statuses, timeline events...) as events, with their lines."""
     found = []
     for entry in log.entries:

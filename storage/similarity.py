@@ -37,7 +37,9 @@ def key_text(kind: Kind, fields: dict[str, str]) -> str:
 
 def normalize(text: str) -> str:
     """Case, accents, punctuation and spacing removed: only the words remain."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    if not text.isascii():  # (NFKC leaves ASCII as it is)
+        text = unicodedata.normalize("NFKC", text)
+    text = text.casefold()
     return _NOISE.sub(" ", text).strip()
 
 

@@ -17,7 +17,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -405,24 +405,40 @@ class Store:
         """Which of ``ids`` (of events: status changes, timeline...) the store already has."""
         return _known_event_ids(self._read(), ids)
 
-    def count_between(self, project: str, low: datetime, high: datetime) -> int:
+    def count_between(
+        self, project: str, low: datetime, high: datetime, *, up_to_seq: int | None = None
+    ) -> int:
+        """How many entries were written between ``low`` and ``high`` (of those stored up to
+        ``up_to_seq``, see :meth:`last_seq`)."""
         row = (
             self._read()
             .execute(
-                "SELECT count(*) FROM entry WHERE project = ? AND created_at BETWEEN ? AND ?",
-                (project, to_db(low), to_db(high)),
+                "SELECT count(*) FROM entry WHERE project = ? AND created_at BETWEEN ? AND ? AND seq <= ?",
+                (project, to_db(low), to_db(high), 2**63 - 1 if up_to_seq is None else up_to_seq),
             )
             .fetchone()
         )
         return int(row[0])
 
+    def last_seq(self) -> int:
+        """Where the entry table ends now: entries stored later have a greater ``seq``."""
+        return int(self._read().execute("SELECT coalesce(max(seq), 0) FROM entry").fetchone()[0])
+
     def find_repeat(
-        self, project: str, kind: Kind, fields: Mapping[str, str], created_at: datetime
+        self,
+        project: str,
+        kind: Kind,
+        fields: Mapping[str, str],
+        created_at: datetime,
+        *,
+        up_to_seq: int | None = None,
     ) -> Entry | None:
         """The stored entry that ``fields`` repeats (same rules as refusing a near-duplicate)."""
         w = _writing()
         cleaned, _ = w.clean_fields(kind, fields, strict=False)
-        found = w.find_duplicate(self._read(), project, kind, cleaned, created_at, None, REPEAT_WINDOW)
+        found = w.find_duplicate(
+            self._read(), project, kind, cleaned, created_at, None, REPEAT_WINDOW, up_to_seq
+        )
         return found[0] if found else None
 
     def sync_state(self, project: str, file: str) -> dict[str, Any] | None:
@@ -758,28 +774,10 @@ class Store:
         connection = self._read()
 
         def write(batch: list[dict[str, Any]]) -> None:
-            ids = [row["id"] for row in batch]
-            # A plain sqlite3 transaction: bulk rows gain nothing from the ORM (its bulk
-            # path ran a statement per few rows, and importing it costs 0.3 s per import).
-            with self._immediate(connection) as db:
-                known = _known_ids(db, ids)
-                fresh = []
-                for row in batch:
-                    if row["id"] in known:
-                        skipped.append(row["id"])
-                    else:
-                        known.add(row["id"])
-                        fresh.append(row)
-                if fresh:
-                    self._assign_sessions(db, project, fresh)
-                    last = db.execute("SELECT coalesce(max(seq), 0) FROM entry").fetchone()[0]
-                    _insert_rows(db, "entry", fresh)
-                    db.execute(FTS_FILL, (last, last + len(fresh)))
-                    if mirror:
-                        # A restore's ids may already have lines in the file; new ones cannot.
-                        outbox = [self._outbox_row(row, check_first=row["id"] in given_ids) for row in fresh]
-                        _insert_rows(db, "mirror_outbox", outbox)
-                added.extend(row["id"] for row in fresh)
+            # A restore's ids may already have lines in the file; new ones cannot.
+            taken, known = self._write_rows(connection, project, batch, mirror, given_ids, None)
+            added.extend(taken)
+            skipped.extend(known)
 
         # Batches are written by one writer thread while the next is prepared here: SQLite
         # lets go of the GIL while it inserts and indexes, so the two overlap. One batch
@@ -797,32 +795,14 @@ class Store:
 
             w = _writing()
             for position, item in enumerate(items, start=1):
-                cleaned, problems = w.clean_fields(item.kind, item.fields, strict=strict)
-                tag_list, tag_problems = w.clean_tags(list(item.tags))
-                if problems or tag_problems:
-                    refused.append((position, problems + tag_problems))
+                prepared = w.prepare_row(project, item, source, strict=strict, clock=self.clock)
+                if prepared.row is None:
+                    refused.append((position, prepared.problems))
                     continue
-                cleaned, raw, found = w.mask_entry(cleaned, item.raw)
-                masked.extend(found)
+                masked.extend(prepared.masked)
                 if item.id:
                     given_ids.add(item.id)
-                batch.append(
-                    w.entry_row(
-                        project,
-                        item.kind,
-                        cleaned,
-                        tag_list,
-                        item.created_at or self.clock(),
-                        source,
-                        GitContext(item.branch, item.commit, item.author),
-                        item.supersedes,
-                        item.id or new_id(),
-                        raw,
-                        item.origin,
-                        None if found else item.key,
-                        item.session_id,
-                    )
-                )
+                batch.append(prepared.row)
                 if len(batch) >= _BULK_CHUNK:
                     hand_over(batch)
                     batch = []
@@ -830,6 +810,57 @@ class Store:
             hand_over([])
         errors = [r.error for r in self.flush_mirror(project) if r.error] if mirror else []
         return BulkResult(added, skipped, refused, errors, tuple(masked))
+
+    def write_rows(
+        self,
+        project: str,
+        rows: list[dict[str, Any]],
+        *,
+        mirror: bool,
+        check_first: Container[str] = (),
+        outbox: Mapping[str, dict[str, Any]] | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """Store rows made by ``writing.prepare_row`` in one transaction: (added ids, ids
+        the store had already, which are skipped). With ``mirror``, their mirror lines are
+        queued in the same transaction (``outbox``: lines made beforehand, by id; an id in
+        ``check_first`` may be in the file already); the caller flushes them."""
+        return self._write_rows(self._read(), project, rows, mirror, check_first, outbox)
+
+    def _write_rows(
+        self,
+        connection: sqlite3.Connection,
+        project: str,
+        rows: list[dict[str, Any]],
+        mirror: bool,
+        check_first: Container[str],
+        outbox: Mapping[str, dict[str, Any]] | None,
+    ) -> tuple[list[str], list[str]]:
+        if not rows:
+            return [], []
+        # A plain sqlite3 transaction: bulk rows gain nothing from the ORM (its bulk
+        # path ran a statement per few rows, and importing it costs 0.3 s per import).
+        with self._immediate(connection) as db:
+            known = _known_ids(db, [row["id"] for row in rows])
+            fresh, skipped = [], []
+            for row in rows:
+                if row["id"] in known:
+                    skipped.append(row["id"])
+                else:
+                    known.add(row["id"])
+                    fresh.append(row)
+            if fresh:
+                self._assign_sessions(db, project, fresh)
+                last = db.execute("SELECT coalesce(max(seq), 0) FROM entry").fetchone()[0]
+                _insert_rows(db, "entry", fresh)
+                db.execute(FTS_FILL, (last, last + len(fresh)))
+                if mirror:
+                    lines = outbox or {}
+                    queued = [
+                        lines.get(row["id"]) or self._outbox_row(row, check_first=row["id"] in check_first)
+                        for row in fresh
+                    ]
+                    _insert_rows(db, "mirror_outbox", queued)
+        return [row["id"] for row in fresh], skipped
 
     def add_events(self, items: Sequence[NewEvent], *, mirror: bool = True) -> BulkResult:
         """Store events read from an export (statuses, timelines, verifications...): idempotent

@@ -8,12 +8,13 @@ code or ``subprocess``; :class:`storage.store.Store` loads this on its first wri
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from storage import outbox
 from storage.clock import from_db, to_db
+from storage.ids import new_id
 from storage.kinds import Kind
 from storage.mirror import MIRROR_FILES, mirror_file_for, scan
 from storage.mirror_format import condense, render_event_line, render_line
@@ -22,7 +23,10 @@ from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
 from storage.secrets import mask_secrets, may_hold_secrets
 from storage.signature import error_signature
 from storage.similarity import NEAR_DUPLICATE_SCORE, Words, fingerprint, fingerprint_of, key_text
-from storage.validation import clean_fields, clean_tags, strip_forbidden
+from storage.validation import Problem, clean_fields, clean_tags, strip_forbidden
+
+if TYPE_CHECKING:
+    from storage.store import NewEntry
 
 __all__ = [
     "MIRROR_FILES",
@@ -37,6 +41,7 @@ __all__ = [
     "outbox",
     "outbox_row",
     "plain",
+    "prepare_row",
     "render_event_line",
     "render_line",
     "scan",
@@ -74,6 +79,7 @@ def mask_text(text: str | None) -> tuple[str | None, tuple[str, ...]]:
     return masked, tuple(finding.label for finding in findings)
 
 
+_MAX_SEQ = 2**63 - 1
 FUZZY_CANDIDATES = 200
 """How many of the latest entries in the window are compared word by word."""
 
@@ -126,6 +132,42 @@ def entry_row(
     }
 
 
+class Prepared(NamedTuple):
+    """An entry made ready to store: its row, or the rules it breaks; and what was masked."""
+
+    row: dict[str, Any] | None
+    problems: list[Problem]
+    masked: tuple[str, ...] = ()
+
+
+def prepare_row(
+    project: str, item: NewEntry, source: str, *, strict: bool, clock: Callable[[], datetime]
+) -> Prepared:
+    """Check, clean and mask one entry of a bulk write, and make its row (no database here:
+    a big import prepares its rows in worker processes)."""
+    cleaned, problems = clean_fields(item.kind, item.fields, strict=strict)
+    tag_list, tag_problems = clean_tags(list(item.tags))
+    if problems or tag_problems:
+        return Prepared(None, problems + tag_problems)
+    cleaned, raw, found = mask_entry(cleaned, item.raw)
+    row = entry_row(
+        project,
+        item.kind,
+        cleaned,
+        tag_list,
+        item.created_at or clock(),
+        source,
+        GitContext(item.branch, item.commit, item.author),
+        item.supersedes,
+        item.id or new_id(),
+        raw,
+        item.origin,
+        None if found else item.key,
+        item.session_id,
+    )
+    return Prepared(row, [], found)
+
+
 def plain(value: str | None) -> str | None:
     """Metadata from outside (git user.name, a jsonl file) without control characters."""
     return strip_forbidden(value) if value else value
@@ -166,6 +208,7 @@ def find_duplicate(
     created: datetime,
     supersedes: str | None,
     window: timedelta,
+    up_to_seq: int | None = None,
 ) -> tuple[Entry, float] | None:
     """The nearly identical entry within ``window`` of ``created``, and how alike it is.
 
@@ -177,9 +220,10 @@ def find_duplicate(
     low, high = to_db(created - window), to_db(created + window)
     base = (
         f"{ENTRY_SELECT} WHERE e.project = ? AND e.kind = ? AND e.created_at BETWEEN ? AND ?"
-        " AND e.id IS NOT ?"
+        " AND e.id IS NOT ? AND e.seq <= ?"
     )
-    args = (project, kind.value, low, high, supersedes)
+    # up_to_seq: only entries stored before then (a big import's own earlier batches aside).
+    args = (project, kind.value, low, high, supersedes, _MAX_SEQ if up_to_seq is None else up_to_seq)
     exact = connection.execute(
         f"{base} AND e.fingerprint = ? LIMIT 1", (*args, fingerprint(kind, fields))
     ).fetchone()
