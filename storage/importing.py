@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage.markdown_import import ParsedEntry, ParsedLog, parse_log
+from storage.markdown_import import PARALLEL_FROM_BYTES, ParsedEntry, ParsedLog, parse_log
 from storage.mirror import MIRROR_FILES
 from storage.mirror_events import read_event_line
 from storage.records import Entry
@@ -218,9 +218,16 @@ def import_file(
 ) -> ImportReport:
     """Read a hand-kept log and store what is new in it (nothing, when ``dry_run``)."""
     data = path.read_bytes()
-    log = parse_log(data, name=path.name, default_zone=store.zone)
     own = _is_own_mirror(path, project)
-    report = import_log(store, project, log, mirror=not own, source=source, dry_run=dry_run, path=str(path))
+    from storage import parallel_import
+
+    if not dry_run and len(data) >= PARALLEL_FROM_BYTES and parallel_import.can_read_in_pieces():
+        report = parallel_import.import_in_pieces(store, project, path, data, mirror=not own, source=source)
+    else:
+        log = parse_log(data, name=path.name, default_zone=store.zone)
+        report = import_log(
+            store, project, log, mirror=not own, source=source, dry_run=dry_run, path=str(path)
+        )
     if own and not dry_run:  # what sync would read next time has just been read
         store.save_sync_state(project, path.name, len(data), path.stat().st_mtime_ns, _digest(data))
     return report

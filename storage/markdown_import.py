@@ -34,6 +34,7 @@ from storage.similarity import NEAR_DUPLICATE_SCORE, REPEAT_WINDOW, Words, key_t
 from storage.timeparse import TIME_RE, read_time
 
 REWORDED_WINDOW = timedelta(hours=1)
+_REWORDED_SECONDS = REWORDED_WINDOW.total_seconds()
 RECENT_ENTRIES = 30
 SAME_MINUTE_SCORE = 0.3
 """Two entries written in the same minute are one entry appended twice when their words
@@ -215,7 +216,7 @@ class ParsedLog:
 def decode(data: bytes) -> tuple[str, Counter[str]]:
     """Text of a file with BOM, UTF-16 and CRLF undone, and a count of each repair."""
     repairs: Counter[str] = Counter()
-    text, _, problems = decode_mirror(data)
+    text, _, problems = decode_mirror(data, count_glued=False)
     for problem in problems:
         if "UTF-16" in problem:
             repairs["utf-16 converted to utf-8"] += 1
@@ -299,21 +300,27 @@ def default_kind(name: str, text: str) -> Kind:
 def _chunks(text: str) -> list[tuple[int, str]]:
     """The text cut at entry starts into one piece per CPU, with each piece's first line number."""
     workers = min(os.cpu_count() or 1, 8)
-    if workers < 2:
-        return [(0, text)]
-    size = len(text) // workers
-    pieces: list[tuple[int, str]] = []
+    return [(line, text[start:end]) for start, end, line in piece_bounds(text, workers)]
+
+
+def piece_bounds(text: str, count: int) -> list[tuple[int, int, int]]:
+    """``text`` cut at entry starts into about ``count`` pieces of about the same size:
+    (start, end, the number of lines before start) for each."""
+    if count < 2:
+        return [(0, len(text), 0)]
+    size = len(text) // count
+    pieces: list[tuple[int, int, int]] = []
     start, line = 0, 0
-    for _ in range(workers - 1):
+    for _ in range(count - 1):
         cut = text.find("\n", start + size)
         while cut != -1 and not _starts_entry(text, cut + 1):
             cut = text.find("\n", cut + 1)
         if cut == -1:
             break
-        pieces.append((line, text[start : cut + 1]))
+        pieces.append((start, cut + 1, line))
         line += text.count("\n", start, cut + 1)
         start = cut + 1
-    pieces.append((line, text[start:]))
+    pieces.append((start, len(text), line))
     return pieces
 
 
@@ -628,7 +635,7 @@ class RepeatMarker:
     def __init__(self, ours: list[ParsedEntry]) -> None:
         self.by_text: dict[tuple[Kind, str], ParsedEntry] = {}
         self.by_anchor: dict[str, ParsedEntry] = {}
-        self.recent: list[tuple[ParsedEntry, Words]] = []
+        self.recent: list[tuple[ParsedEntry, Words, float]] = []
         self.ours: dict[datetime, list[ParsedEntry]] = {}
         for entry in ours:
             if entry.logbook_line:
@@ -661,21 +668,21 @@ class RepeatMarker:
                 entry.duplicate_of = first
                 continue
             entry_words = Words(frozenset(text.split()))
-            for earlier, earlier_words in reversed(recent):
-                if earlier.kind is not entry.kind:
+            # Times as seconds: this loop runs some thirty times per entry of a big file.
+            stamp, kind = entry.created_at.timestamp(), entry.kind
+            for earlier, earlier_words, earlier_stamp in reversed(recent):
+                if earlier.kind is not kind:
                     continue
-                gap = abs(entry.created_at - earlier.created_at)
-                if gap > REWORDED_WINDOW:
+                gap = abs(stamp - earlier_stamp)
+                if gap > _REWORDED_SECONDS:
                     continue
                 score = entry_words.similarity(earlier_words)
-                if score >= NEAR_DUPLICATE_SCORE or (
-                    gap < timedelta(minutes=1) and score >= SAME_MINUTE_SCORE
-                ):
+                if score >= NEAR_DUPLICATE_SCORE or (gap < 60 and score >= SAME_MINUTE_SCORE):
                     entry.duplicate_of = earlier
                     break
             if entry.duplicate_of is None:
                 by_text[key] = entry  # the latest copy: a third one a day later repeats the second
-                recent.append((entry, entry_words))
+                recent.append((entry, entry_words, stamp))
                 del recent[:-RECENT_ENTRIES]
 
 

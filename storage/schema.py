@@ -199,7 +199,17 @@ ALTER TABLE mirror_outbox ADD COLUMN check_first INTEGER NOT NULL DEFAULT 0;
 """Mirror lines that may already be in the file (a restore, a repair) are checked for before
 they are appended; a fresh entry's line cannot be there, so its append does not read the file."""
 
-STEPS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, _v3, V4)
+V5 = """
+DROP INDEX entry_by_fingerprint;
+CREATE INDEX entry_by_fingerprint ON entry(fingerprint);
+DROP INDEX entry_by_signature;
+CREATE INDEX entry_by_signature ON entry(signature) WHERE signature IS NOT NULL;
+"""
+"""Digest indexes without the project path and kind in every index row: a digest alone
+finds its one or two rows (the queries still check project and kind), and the smaller
+indexes take 0.9 s off storing a 50 MB import (SQLite's part: 5.98 s -> 5.12 s)."""
+
+STEPS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (V1, V2, _v3, V4, V5)
 """STEPS[n] brings a database from version n to version n + 1: SQL, or a function for
 steps that must compute (grouping old entries into sessions)."""
 

@@ -79,7 +79,7 @@ class Words:
 
     def __init__(self, words: frozenset[str]) -> None:
         self.words = words
-        self.numbers = frozenset(w for w in words if w.isdigit())
+        self.numbers = frozenset(filter(str.isdigit, words))
 
     @classmethod
     def of(cls, text: str) -> Words:

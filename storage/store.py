@@ -21,6 +21,7 @@ from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Se
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,7 +127,7 @@ def _insert_rows(db: sqlite3.Connection, table: str, rows: list[dict[str, Any]])
     marks = ", ".join("?" * len(columns))
     db.executemany(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-        [tuple(row[c] for c in columns) for row in rows],
+        map(itemgetter(*columns), rows),
     )
 
 
@@ -639,23 +640,31 @@ class Store:
         )
         return session_id
 
-    def _assign_sessions(self, db: sqlite3.Connection, project: str, rows: list[dict[str, Any]]) -> None:
-        """Give imported rows sessions: their own, cut by idle gaps, unless one is open then."""
+    def _assign_sessions(
+        self, db: sqlite3.Connection, project: str, rows: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        """Imported rows (in writing.ROW_COLUMNS order) with sessions: their own, cut by idle
+        gaps, unless one is open then."""
         from storage.sessions import session_gap, split_by_gap
 
+        columns = _writing().ROW_COLUMNS
+        at_time, at_session = columns.index("created_at"), columns.index("session_id")
         given: dict[str, list[str]] = {}
         for row in rows:
-            if row["session_id"]:
-                given.setdefault(row["session_id"], []).append(row["created_at"])
+            if row[at_session]:
+                given.setdefault(row[at_session], []).append(row[at_time])
         for session_id, times_given in given.items():  # a restore keeps its sessions
             db.execute(
                 "INSERT OR IGNORE INTO work_session (id, project, title, started_at, ended_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (session_id, project, f"Session {session_id[:8]}", min(times_given), max(times_given)),
             )
-        ordered = sorted((row for row in rows if not row["session_id"]), key=lambda row: row["created_at"])
-        times = [from_db(row["created_at"]) for row in ordered]
+        ordered = sorted(
+            (index for index, row in enumerate(rows) if not row[at_session]), key=lambda i: rows[i][at_time]
+        )
+        times = [from_db(rows[index][at_time]) for index in ordered]
         now = self.clock()
+        placed = list(rows)
         for start, end in split_by_gap(times, session_gap()):
             session_id = self._open_session_at(db, project, times[start])
             if session_id is None:
@@ -663,8 +672,10 @@ class Store:
                 session_id = self._new_session(
                     db, project, times[start], ended=times[end - 1] if over else None
                 )
-            for row in ordered[start:end]:
-                row["session_id"] = session_id
+            for index in ordered[start:end]:
+                row = rows[index]
+                placed[index] = (*row[:at_session], session_id, *row[at_session + 1 :])
+        return placed
 
     def start_session(self, project: str, title: str | None = None) -> WorkSession:
         """End the open session (if any) and start a new one now."""
@@ -769,11 +780,11 @@ class Store:
         skipped: list[str] = []
         masked: list[str] = []
         refused: list[tuple[int, list[Problem]]] = []
-        batch: list[dict[str, Any]] = []
+        batch: list[tuple[Any, ...]] = []
         given_ids: set[str] = set()
         connection = self._read()
 
-        def write(batch: list[dict[str, Any]]) -> None:
+        def write(batch: list[tuple[Any, ...]]) -> None:
             # A restore's ids may already have lines in the file; new ones cannot.
             taken, known = self._write_rows(connection, project, batch, mirror, given_ids, None)
             added.extend(taken)
@@ -787,7 +798,7 @@ class Store:
         pending: Future[None] | None = None
         with ThreadPoolExecutor(1, thread_name_prefix="logbook-bulk") as writer:
 
-            def hand_over(batch: list[dict[str, Any]]) -> None:
+            def hand_over(batch: list[tuple[Any, ...]]) -> None:
                 nonlocal pending
                 if pending is not None:
                     pending.result()
@@ -814,53 +825,62 @@ class Store:
     def write_rows(
         self,
         project: str,
-        rows: list[dict[str, Any]],
+        rows: list[tuple[Any, ...]],
         *,
         mirror: bool,
         check_first: Container[str] = (),
         outbox: Mapping[str, dict[str, Any]] | None = None,
     ) -> tuple[list[str], list[str]]:
-        """Store rows made by ``writing.prepare_row`` in one transaction: (added ids, ids
-        the store had already, which are skipped). With ``mirror``, their mirror lines are
-        queued in the same transaction (``outbox``: lines made beforehand, by id; an id in
-        ``check_first`` may be in the file already); the caller flushes them."""
+        """Store rows made by ``writing.prepare_row`` (as ``writing.row_values``) in one
+        transaction: (added ids, ids the store had already, which are skipped). With
+        ``mirror``, their mirror lines are queued in the same transaction (``outbox``: lines
+        made beforehand, by id; an id in ``check_first`` may be in the file already); the
+        caller flushes them."""
         return self._write_rows(self._read(), project, rows, mirror, check_first, outbox)
 
     def _write_rows(
         self,
         connection: sqlite3.Connection,
         project: str,
-        rows: list[dict[str, Any]],
+        rows: list[tuple[Any, ...]],
         mirror: bool,
         check_first: Container[str],
         outbox: Mapping[str, dict[str, Any]] | None,
     ) -> tuple[list[str], list[str]]:
         if not rows:
             return [], []
+        columns = _writing().ROW_COLUMNS
+        at_id = columns.index("id")
         # A plain sqlite3 transaction: bulk rows gain nothing from the ORM (its bulk
         # path ran a statement per few rows, and importing it costs 0.3 s per import).
         with self._immediate(connection) as db:
-            known = _known_ids(db, [row["id"] for row in rows])
+            known = _known_ids(db, [row[at_id] for row in rows])
             fresh, skipped = [], []
             for row in rows:
-                if row["id"] in known:
-                    skipped.append(row["id"])
+                if row[at_id] in known:
+                    skipped.append(row[at_id])
                 else:
-                    known.add(row["id"])
+                    known.add(row[at_id])
                     fresh.append(row)
             if fresh:
-                self._assign_sessions(db, project, fresh)
+                fresh = self._assign_sessions(db, project, fresh)
                 last = db.execute("SELECT coalesce(max(seq), 0) FROM entry").fetchone()[0]
-                _insert_rows(db, "entry", fresh)
+                db.executemany(
+                    f"INSERT INTO entry ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                    fresh,
+                )
                 db.execute(FTS_FILL, (last, last + len(fresh)))
                 if mirror:
                     lines = outbox or {}
                     queued = [
-                        lines.get(row["id"]) or self._outbox_row(row, check_first=row["id"] in check_first)
+                        lines.get(row[at_id])
+                        or self._outbox_row(
+                            dict(zip(columns, row, strict=True)), check_first=row[at_id] in check_first
+                        )
                         for row in fresh
                     ]
                     _insert_rows(db, "mirror_outbox", queued)
-        return [row["id"] for row in fresh], skipped
+        return [row[at_id] for row in fresh], skipped
 
     def add_events(self, items: Sequence[NewEvent], *, mirror: bool = True) -> BulkResult:
         """Store events read from an export (statuses, timelines, verifications...): idempotent

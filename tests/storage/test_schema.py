@@ -60,3 +60,32 @@ def test_sqlmodel_tables_match_the_migrated_schema(store: Store) -> None:
         table = model.__tablename__
         columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         assert columns == set(model.model_fields), table
+
+
+def test_step_5_digest_indexes_still_find_repeats_and_known_errors(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from storage.signature import error_signature
+    from storage.similarity import fingerprint
+
+    path = tmp_path / "v4.db"
+    connection = connect(path)
+    upgrade(connection, target=4)
+    symptom = "ModuleNotFoundError: No module named 'app'"
+    fields = {"symptom": symptom, "cause": "PYTHONPATH unset", "fix": "set it"}
+    connection.execute(
+        "INSERT INTO entry (id, project, kind, created_at, source, summary, fingerprint, signature,"
+        " symptom, cause, fix, status)"
+        " VALUES ('00000000000000bb', '/p', 'incident', '2025-12-13T20:49:00.000000Z', 'cli', ?, ?, ?,"
+        " ?, ?, ?, 'resolved')",
+        (symptom, fingerprint(Kind.INCIDENT, fields), error_signature(symptom), *fields.values()),
+    )
+    connection.close()
+    with Store.open(path) as store:
+        indexes = dict(store._read().execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+        assert indexes["entry_by_fingerprint"].endswith("ON entry(fingerprint)")
+        assert "ON entry(signature)" in indexes["entry_by_signature"]
+        repeat = store.find_repeat("/p", Kind.INCIDENT, fields, datetime(2025, 12, 13, 21, 0, tzinfo=UTC))
+        assert repeat is not None and repeat.id == "00000000000000bb"
+        [(known, why)] = store.similar_incidents("/p", symptom.upper())
+        assert known.id == "00000000000000bb" and why

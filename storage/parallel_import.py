@@ -1,0 +1,206 @@
+"""A big log read by worker processes while this process stores what they have read.
+
+A 50 MB log holds some 180,000 entries. Reading, checking and masking them is
+most of the work of importing it, and only one process may write the database
+at a time. So the decoded text is cut at entry starts into pieces of about a
+megabyte; worker processes (forked: they share the text, nothing is copied to
+them) each read a piece and make its rows ready to store (cleaned, masked,
+summarised, with their mirror lines); this process takes the pieces in file
+order, marks repeats (which needs the file's order), and stores a batch of rows
+whenever it has enough, while the workers read on.
+
+What is stored, refused and reported is what :func:`storage.importing.import_log`
+would store, refuse and report for the same file.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from storage.clock import utc_now
+from storage.importing import ImportReport, changes_in, new_entry, take_changes, unstored
+from storage.kinds import Kind
+from storage.markdown_import import (
+    ParsedEntry,
+    ParsedLog,
+    RepeatMarker,
+    decode,
+    default_kind,
+    our_lines,
+    parse_piece,
+    piece_bounds,
+)
+from storage.store import Store
+from storage.writing import ROW_COLUMNS, Prepared, outbox_row, prepare_row
+
+PIECE_CHARS = 1_000_000
+"""About this much text per piece: small enough that storing starts early and ends soon
+after the last piece is read."""
+BATCH_ROWS = 10_000
+"""Rows stored per transaction."""
+
+_Packed = tuple[tuple[Any, ...], Prepared | None, dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every worker is given once (inherited through fork, not copied)."""
+
+    text: str
+    kind: Kind
+    zone: tzinfo
+    project: str
+    source: str
+    file_name: str
+    mirror: bool
+
+
+_job: _Job | None = None
+
+
+def can_read_in_pieces() -> bool:
+    """Worker processes that share the text need ``fork`` (Linux, BSD, macOS)."""
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+def _start_worker(job: _Job) -> None:
+    global _job
+    _job = job
+    gc.disable()  # a short-lived process making acyclic data: collecting only costs
+    # The storing process is the one the import waits for: it goes first for the CPU.
+    os.nice(5)
+
+
+def _read_piece(piece: tuple[int, int, int]) -> tuple[list[_Packed], Counter[str], list[tuple[int, str]]]:
+    job = _job
+    assert job is not None
+    start, end, lines_before = piece
+    entries, repairs, not_understood = parse_piece(
+        job.text[start:end], job.kind, job.zone, lines_before, start > 0
+    )
+    now = utc_now()
+    packed: list[_Packed] = []
+    for entry in entries:
+        prepared = line = None
+        if entry.placeholder is None and entry.event_of is None:
+            item = new_entry(entry, job.file_name)
+            prepared = prepare_row(job.project, item, job.source, strict=False, clock=utc_now)
+            if job.mirror and prepared.row is not None:
+                row = dict(zip(ROW_COLUMNS, prepared.row, strict=True))
+                line = outbox_row(row, job.zone, now, check_first=True)
+        packed.append((entry.to_tuple(), prepared, line))
+    return packed, repairs, not_understood
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off: an import makes a million small objects and no
+    cycles, and each full collection would walk all of them again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def import_in_pieces(
+    store: Store, project: str, path: Path, data: bytes, *, mirror: bool, source: str
+) -> ImportReport:
+    """Store the new entries of the log ``data`` (read from ``path``), as import_log would."""
+    text, repairs = decode(data)
+    kind = default_kind(path.name, text)
+    log = ParsedLog(name=path.name, repairs=repairs)
+    report = ImportReport(path=str(path), log=log)
+    pieces = piece_bounds(text, max(2, len(text) // PIECE_CHARS))
+    job = _Job(text, kind, store.zone, project, source, path.name, mirror)
+    workers = min(os.cpu_count() or 1, 8, len(pieces))
+    seen_entry = False
+    with (
+        _collector_paused(),
+        ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(job,),
+        ) as pool,
+    ):
+        read = pool.map(_read_piece, pieces)  # the workers start reading now
+        marker = RepeatMarker(our_lines(text, kind, store.zone))
+        batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
+        for index, (packed, part_repairs, not_understood) in enumerate(read):
+            entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]
+            log.entries += entries
+            log.repairs.update(part_repairs)
+            # As in parse_log: lines before the first entry are the file's preamble.
+            log.not_understood += not_understood if (index == 0 or seen_entry or entries) else []
+            seen_entry = seen_entry or bool(entries)
+            marker.mark(entries)
+            for entry, (_, prepared, line) in zip(entries, packed, strict=True):
+                if entry.imported and prepared is not None:
+                    batch.add(entry, prepared, line)
+            if len(batch) >= BATCH_ROWS:
+                batch.write()
+        batch.write()
+    take_changes(store, report, changes_in(log, source, store), mirror=mirror)
+    if mirror:
+        report.mirror_errors += [result.error for result in store.flush_mirror(project) if result.error]
+    return report
+
+
+class _Batch:
+    """Entries read and ready, waiting to be stored together."""
+
+    def __init__(
+        self, store: Store, project: str, report: ImportReport, mirror: bool, up_to_seq: int
+    ) -> None:
+        self.logbook = store
+        self.project = project
+        self.report = report
+        self.mirror = mirror
+        self.up_to_seq = up_to_seq
+        self.added_here: set[str] = set()
+        self.waiting: dict[str, tuple[ParsedEntry, Prepared, dict[str, Any] | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self.waiting)
+
+    def add(self, entry: ParsedEntry, prepared: Prepared, line: dict[str, Any] | None) -> None:
+        self.waiting.setdefault(entry.store_id, (entry, prepared, line))
+
+    def write(self) -> None:
+        if not self.waiting:
+            return
+        report = self.report
+        entries = [entry for entry, _, _ in self.waiting.values()]
+        fresh = unstored(
+            self.logbook, self.project, report, entries, up_to_seq=self.up_to_seq, added_here=self.added_here
+        )
+        rows: list[tuple[Any, ...]] = []
+        lines: dict[str, dict[str, Any]] = {}
+        for entry in fresh:
+            _, prepared, line = self.waiting[entry.store_id]
+            if prepared.row is None:
+                report.refused.append((entry, "; ".join(str(problem) for problem in prepared.problems)))
+                continue
+            rows.append(prepared.row)
+            if line is not None:
+                lines[entry.store_id] = line
+        taken, _ = self.logbook.write_rows(self.project, rows, mirror=self.mirror, outbox=lines)
+        self.added_here.update(taken)
+        for entry_id in taken:
+            entry, prepared, _ = self.waiting[entry_id]
+            report.added.append(entry)
+            report.masked.update(prepared.masked)
+        self.waiting = {}

@@ -1,0 +1,180 @@
+"""A big log read in pieces by worker processes stores and reports exactly what reading
+it whole does (storage/parallel_import.py against storage/importing.import_log).
+
+The log mixes the bench's generated formats with both seed files, and plants what
+only a whole-file reading would see: a line logbook wrote, cut short early in the
+file and appended whole at its end (the cut one is a repeat of the whole one); a
+logbook line a formatter wrapped over two lines; an entry the store already holds;
+and one a teammate typed into the TUI that a hand-written line repeats. Pieces of
+20,000 characters and batches of 300 rows make every one of them cross a piece or
+batch boundary (and a batch stored early must not count as "already in the store").
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.seed_logs import write_log
+from storage import parallel_import
+from storage.importing import ImportReport, import_log
+from storage.kinds import Kind
+from storage.markdown_import import parse_log
+from storage.mirror_format import render_line
+from storage.store import NewEntry, Store
+from storage.writing import ROW_COLUMNS, entry_row
+from tests.conftest import FakeClock
+from tests.storage.test_import_seeds import HANDOFF_SEED, INCIDENTS_SEED, MSK
+
+pytestmark = pytest.mark.skipif(
+    not parallel_import.can_read_in_pieces(), reason="reading in pieces needs fork and two CPUs"
+)
+
+OURS_ID, WRAPPED_ID, TYPED_ID = "a1b2c3d4e5f60718", "0f1e2d3c4b5a6978", "7777777777777777"
+
+# Written twice three hours apart, nearly alike: not a repeat within the file (a reworded
+# repeat is looked for within the hour), so not one once the first is stored either.
+ROTATED = "Rotated the staging TLS certificate for api.example.com"
+
+
+def _ours(entry_id: str, what: str, minute: int) -> str:
+    return render_line(
+        entry_id=entry_id,
+        kind=Kind.HANDOFF,
+        fields={"what": what, "verify": "make test", "expected": "all green"},
+        created_at=datetime(2026, 1, 5, 10, minute, tzinfo=UTC),
+        zone=MSK,
+    )
+
+
+def _log(tmp_path: Path) -> str:
+    write_log(tmp_path / "generated.md", 0.25)
+    generated = (tmp_path / "generated.md").read_text(encoding="utf-8")
+    whole = _ours(OURS_ID, "Moved the importer into worker processes, pieces stored in file order", 0)
+    cut = whole[: whole.index(" pieces")]  # a crash cut our line short; it was appended again later
+    wrapped = _ours(WRAPPED_ID, "Wrapped by a formatter at its anchor", 7).replace(" <!--", "\n  <!--", 1)
+    lines = generated.splitlines(keepends=True)
+    tenth = len(lines) // 10
+    return "".join(
+        [
+            *lines[:tenth],
+            cut + "\n\n",
+            *lines[tenth : 5 * tenth],
+            wrapped + "\n\n",
+            f"- 2026-02-01 10:00 MSK — {ROTATED} and reloaded nginx\n\n",
+            HANDOFF_SEED.read_text(encoding="utf-8-sig") + "\n",
+            *lines[5 * tenth :],
+            INCIDENTS_SEED.read_text(encoding="utf-8-sig").replace("# INCIDENTS", "## incidents") + "\n",
+            f"- 2026-02-01 13:00 MSK — {ROTATED}, then reloaded nginx\n\n",
+            whole + "\n",
+        ]
+    )
+
+
+def _store(path: Path, project: Path, text: str) -> Store:
+    """A store that already holds the log's first part, and one entry typed in the TUI."""
+    store = Store.open(path, clock=FakeClock(), zone=MSK)
+    first_part = parse_log(text[: len(text) // 5], name="HANDOFF.md", default_zone=MSK)
+    import_log(store, str(project), first_part, mirror=False)
+    seed = next(
+        entry
+        for entry in parse_log(HANDOFF_SEED.read_bytes(), name="HANDOFF.md", default_zone=MSK).fresh
+        if entry.kind is Kind.HANDOFF and {"what", "verify", "expected"} <= entry.fields.keys()
+    )
+    typed = NewEntry(seed.kind, seed.fields, created_at=seed.created_at + timedelta(minutes=2), id=TYPED_ID)
+    store.add_many(str(project), [typed], source="tui", mirror=False)
+    return store
+
+
+def _rows(store: Store) -> list[tuple[Any, ...]]:
+    columns = ", ".join(column for column in ROW_COLUMNS if column not in ("session_id", "project"))
+    with sqlite3.connect(store.path) as connection:
+        return connection.execute(f"SELECT {columns} FROM entry ORDER BY id").fetchall()
+
+
+def _both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, own: bool
+) -> tuple[tuple[ImportReport, Store, Path], tuple[ImportReport, Store, Path]]:
+    monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
+    monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
+    text = _log(tmp_path)
+    results = []
+    for way in ("pieces", "whole"):
+        project = tmp_path / way
+        project.mkdir()
+        log_path = project / "HANDOFF.md" if own else tmp_path / f"old-{way}.md"
+        log_path.write_text(text, encoding="utf-8")
+        store = _store(tmp_path / f"{way}.db", project, text)
+        if way == "pieces":
+            report = parallel_import.import_in_pieces(
+                store, str(project), log_path, log_path.read_bytes(), mirror=not own, source="import"
+            )
+        else:
+            log = parse_log(log_path.read_bytes(), name=log_path.name, default_zone=MSK)
+            report = import_log(store, str(project), log, mirror=not own, path=str(log_path))
+        results.append((report, store, project))
+    return results[0], results[1]
+
+
+def _same_report(pieces: ImportReport, whole: ImportReport) -> dict[str, Any]:
+    found, expected = pieces.to_dict(), whole.to_dict()
+    found.pop("file"), expected.pop("file")
+    assert found == expected
+    return found
+
+
+def test_pieces_store_and_report_what_the_whole_file_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (pieces, store, project), (whole, whole_store, whole_project) = _both(tmp_path, monkeypatch, own=True)
+    report = _same_report(pieces, whole)
+    assert _rows(store) == _rows(whole_store)
+
+    # Every case the log plants was met, so the comparison above compared something.
+    assert report["added"] > 500 and report["already_in_store"] > 100
+    assert report["by_kind"].keys() == {"handoff", "incident", "decision", "note"}
+    assert len(report["placeholders"]) > 5 and report["repairs"]["mojibake sequences decoded"] > 10
+    cut, whole_line = (e for e in pieces.log.entries if e.entry_id == OURS_ID or "worker processes" in e.raw)
+    assert cut.duplicate_of is not None and cut.duplicate_of.line == whole_line.line > cut.line
+    assert whole_line.entry_id == OURS_ID
+    assert [d["when"] for d in report["duplicates"] if d.get("duplicate_of_id") == TYPED_ID] == [
+        "2025-12-13 22:55 MSK"
+    ]
+    assert len(store.search(str(project), "staging TLS certificate")) == 2
+    assert store.get(WRAPPED_ID).fields["what"] == "Wrapped by a formatter at its anchor"
+    hits = [hit.entry.id for hit in store.search(str(project), "worker processes")]
+    assert OURS_ID in hits
+    assert hits == [hit.entry.id for hit in whole_store.search(str(whole_project), "worker processes")]
+
+
+def test_pieces_of_someone_elses_log_are_mirrored_as_the_whole_file_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (pieces, _, project), (whole, _, whole_project) = _both(tmp_path, monkeypatch, own=False)
+    report = _same_report(pieces, whole)
+    assert report["added"] > 500 and report["mirror_errors"] == []
+    for name in ("HANDOFF.md", "INCIDENTS.md"):
+        appended = (project / name).read_text(encoding="utf-8")
+        assert appended == (whole_project / name).read_text(encoding="utf-8")
+        assert appended.count("<!-- logbook:") > 100
+
+
+def test_row_columns_are_the_columns_of_an_entry_row() -> None:
+    from storage.records import GitContext
+
+    row = entry_row(
+        "/p",
+        Kind.NOTE,
+        {"text": "x"},
+        [],
+        datetime(2026, 1, 1, tzinfo=UTC),
+        "cli",
+        GitContext(None, None, None),
+        None,
+        "00000000000000aa",
+    )
+    assert tuple(row) == ROW_COLUMNS
