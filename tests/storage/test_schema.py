@@ -89,3 +89,15 @@ def test_step_5_digest_indexes_still_find_repeats_and_known_errors(tmp_path: Pat
         assert repeat is not None and repeat.id == "00000000000000bb"
         [(known, why)] = store.similar_incidents("/p", symptom.upper())
         assert known.id == "00000000000000bb" and why
+
+
+def test_new_database_gets_big_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    from storage.db import PAGE_SIZE
+
+    with Store.open(tmp_path / "new.db") as store:
+        assert store._read().execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE == 8192
+    with raw_connection(tmp_path / "old.db") as connection:
+        connection.execute("CREATE TABLE kept (x)")
+    with Store.open(tmp_path / "old.db") as store:
+        assert store._read().execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert store._read().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
