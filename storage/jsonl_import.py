@@ -38,15 +38,22 @@ class RestoreReport:
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-    """One line per refused entry or event, saying which and why."""
+    """One line per refused entry, saying which and why."""
     events_added: int = 0
     events_skipped: int = 0
+    events_refused: list[str] = field(default_factory=list)
+    """One line per refused event (a status, a verification...), saying which and why."""
     bad: list[tuple[int, str]] = field(default_factory=list)
     mirror_errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.bad or self.refused)
+        return not (self.bad or self.refused or self.events_refused)
+
+    @property
+    def refusals(self) -> list[str]:
+        """Every refused entry, then every refused event."""
+        return self.refused + self.events_refused
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +65,7 @@ class RestoreReport:
             "refused": len(self.refused) + len(self.bad),
             "events_added": self.events_added,
             "events_skipped": self.events_skipped,
+            "events_refused": len(self.events_refused),
         }
 
 
@@ -132,7 +140,7 @@ def import_export(store: Store, project: str, path: Path, *, dry_run: bool = Fal
     report.refused = [_refusal("entry", p, problems) for p, problems in result.refused]
     events = store.add_events(read.events)
     report.events_added, report.events_skipped = len(events.added), len(events.skipped)
-    report.refused += [_refusal("event", p, problems) for p, problems in events.refused]
+    report.events_refused = [_refusal("event", p, problems) for p, problems in events.refused]
     report.mirror_errors = result.mirror_errors + events.mirror_errors
     return report
 

@@ -838,7 +838,7 @@ class Store:
         Their mirror lines are checked against the file first: a restore into a new store for
         the same checkout finds them there already.
         """
-        from storage.validation import Problem, find_forbidden_char
+        from storage.validation import Problem, find_forbidden_char, terminal_output
 
         w = _writing()
         refused: list[tuple[int, list[Problem]]] = []
@@ -850,6 +850,8 @@ class Store:
                 problems.append(Problem("event", f"{item.type!r} is not one of {', '.join(EVENT_TYPES)}"))
             data: dict[str, Any] = {}
             for key, value in item.data.items():
+                if key == "output_tail" and isinstance(value, str):
+                    value = terminal_output(value)  # what a command printed, as record_run keeps it
                 if isinstance(value, str):
                     bad = find_forbidden_char(value)
                     if bad:
@@ -1014,10 +1016,14 @@ class Store:
         expected result (when the entry names one); ``context.commit`` is the
         commit it was run against.
         """
+        from storage.validation import terminal_output
+
         entry = self.get(entry_id)
         expected = entry.fields.get("expected")
         seen = expected in result.output_tail if expected else None
-        tail, masked = _writing().mask_text(result.output_tail[-VERIFICATION_TAIL_CHARS:])
+        # Escapes gone before masking: a colour code inside a token would hide it from the detectors.
+        output = terminal_output(result.output_tail[-VERIFICATION_TAIL_CHARS:])
+        tail, masked = _writing().mask_text(output)
         data = {
             "result": "pass" if result.passed and seen is not False else "fail",
             "command": entry.fields.get("verify") or result.command,

@@ -123,12 +123,19 @@ def restore_report(report: dict[str, Any]) -> list[str]:
     verb = "Would import" if report["dry_run"] else "Imported"
     counts = f"{report['skipped']} already present, {report['refused']} refused"
     lines = [f"{verb} {entries(report['added'])} ({counts})."]
-    if report["events_added"] or report["events_skipped"]:
+    refused_events = report["events_refused"]
+    if report["events_added"] or report["events_skipped"] or refused_events:
+        verb = "Would restore" if report["dry_run"] else "Restored"
         lines.append(
-            f"Restored {report['events_added']} events (statuses, timelines, verifications); "
-            f"{report['events_skipped']} already present."
+            f"{verb} {events(report['events_added'])} (statuses, timelines, verifications); "
+            f"{report['events_skipped']} already present, {refused_events} refused."
         )
     return lines
+
+
+def events(count: int) -> str:
+    """ "1 event", "2 events"."""
+    return f"{count:,} event{'' if count == 1 else 's'}"
 
 
 def import_report(report: dict[str, Any]) -> list[str]:

@@ -196,6 +196,7 @@ def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch:
             "refused": 0,
             "events_added": 3,
             "events_skipped": 0,
+            "events_refused": 0,
         }
     ]
     again = cli("import", str(out), "--db", str(other_db), "--json")
@@ -219,6 +220,27 @@ def test_import_reports_bad_lines(cli, tmp_path: Path) -> None:
     assert result.code == 1
     assert "bad.jsonl:1" in result.err and "bad.jsonl:2" in result.err
     assert cli("import", str(tmp_path / "missing.jsonl")).code == 2
+
+
+def test_import_counts_refused_events_apart_from_refused_entries(cli, tmp_path: Path) -> None:
+    """An entry that went in with one of its events refused is not "1 refused" entry."""
+    incident = cli(*INCIDENT, "--json").json()["entry"]["id"]
+    assert cli("incident", incident, "action", "add a retry test").code == 0
+    out = tmp_path / "all.jsonl"
+    assert cli("export", "--format", "jsonl", "-o", str(out)).code == 0
+    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    record["events"].append({**record["events"][0], "id": "00000000000000e1", "type": "rename"})
+    out.write_text(json.dumps(record) + "\n")
+    other_db = tmp_path / "other.db"
+    result = cli("--db", str(other_db), "import", str(out))
+    assert result.code == 1
+    assert "Imported 1 entry (0 already present, 0 refused)." in result.out
+    assert (
+        "Restored 1 event (statuses, timelines, verifications); 0 already present, 1 refused." in result.out
+    )
+    assert "event 2: event: 'rename' is not one of" in result.err
+    [report] = cli("--db", str(other_db), "import", str(out), "--json").json()
+    assert (report["refused"], report["events_skipped"], report["events_refused"]) == (0, 1, 1)
 
 
 def test_mirror_check_and_repair(cli, project: Path) -> None:

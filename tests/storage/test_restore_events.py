@@ -71,3 +71,27 @@ def test_a_secret_in_a_restored_event_is_masked(store: Store, project: Path) -> 
     assert "hunter2hunter2" not in str(event.data)
     assert event.author is not None and "\x1b" not in event.author and "Mallory" in event.author
     assert "hunter2hunter2" not in (project / "INCIDENTS.md").read_text(encoding="utf-8")
+
+
+def test_a_restored_verification_keeps_its_terminal_output_without_escapes(
+    store: Store, project: Path
+) -> None:
+    """record_run keeps what the command printed (colours, progress bars redrawn with CR); an
+    export of it must restore, with the output as a terminal showed it and nothing raw."""
+    entry_id = incident(store, project)
+    tail = "collecting\r\n\x1b[32m3 passed\x1b[0m in 0.1s\r\n 10%\r 50%\r100%\n\x1b]0;title\x07done\x07\n"
+    result = store.add_events(
+        [
+            NewEvent(
+                "00000000000000d1",
+                entry_id,
+                "verification",
+                WHEN,
+                {"result": "pass", "command": "pytest", "exit_code": 0, "output_tail": tail},
+            )
+        ]
+    )
+    assert (result.added, result.refused) == (["00000000000000d1"], [])
+    [event] = store.events(entry_id)
+    assert event.data["output_tail"] == "collecting\n3 passed in 0.1s\n100%\ndone\n"
+    assert store.get(entry_id).verification == "pass"
