@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage.kinds import Kind
@@ -95,3 +95,17 @@ def test_a_restored_verification_keeps_its_terminal_output_without_escapes(
     [event] = store.events(entry_id)
     assert event.data["output_tail"] == "collecting\n3 passed in 0.1s\n100%\ndone\n"
     assert store.get(entry_id).verification == "pass"
+
+
+def test_an_older_verification_restored_later_does_not_replace_the_newer_one(
+    store: Store, project: Path
+) -> None:
+    entry_id = incident(store, project)
+    newer = {"result": "pass", "command": "pytest", "commit": "bbbbbbb", "output_tail": ""}
+    older = {"result": "fail", "command": "pytest", "commit": "aaaaaaa", "output_tail": ""}
+    store.add_events([NewEvent("00000000000000f1", entry_id, "verification", WHEN, newer)])
+    store.add_events(
+        [NewEvent("00000000000000f2", entry_id, "verification", WHEN - timedelta(days=1), older)]
+    )
+    entry = store.get(entry_id)
+    assert (entry.verification, entry.verified_commit) == ("pass", "bbbbbbb")
