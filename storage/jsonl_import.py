@@ -70,7 +70,11 @@ class RestoreReport:
 
 
 def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """A time as an export writes it (with its zone); one without a zone is not guessed at."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"the time {text!r} has no time zone")
+    return moment
 
 
 def read_export(path: Path) -> ExportFile:

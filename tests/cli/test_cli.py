@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -220,6 +221,38 @@ def test_import_reports_bad_lines(cli, tmp_path: Path) -> None:
     assert result.code == 1
     assert "bad.jsonl:1" in result.err and "bad.jsonl:2" in result.err
     assert cli("import", str(tmp_path / "missing.jsonl")).code == 2
+
+
+def test_import_reports_times_without_a_zone_as_bad_lines(cli, tmp_path: Path) -> None:
+    """An export always says its zone; "10:00" alone could be any of 24 moments: say so, do not guess
+    (it used to crash the import with a traceback)."""
+    naive = tmp_path / "naive.jsonl"
+    records = [
+        {"id": "00000000000000a1", "kind": "note", "created_at": "2025-12-14T10:00:00Z", "text": "kept"},
+        {"id": "00000000000000a2", "kind": "note", "created_at": "2025-12-14T10:00:00", "text": "naive"},
+        {
+            "id": "00000000000000a3",
+            "kind": "incident",
+            "created_at": "2025-12-14T10:00:00+03:00",
+            "symptom": "db down",
+            "cause": "disk full",
+            "events": [
+                {"id": "00000000000000a4", "type": "impact", "created_at": "2025-12-14T10:05:00", "text": "x"}
+            ],
+        },
+    ]
+    naive.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = cli("import", str(naive))
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert (
+        "naive.jsonl:2: not a logbook entry" in result.err
+        and "naive.jsonl:3: not a logbook entry" in result.err
+    )
+    assert result.err.count("has no time zone") == 2
+    assert "Imported 1 entry (0 already present, 2 refused)." in result.out
+    with raw_connection(Path(os.environ["LOGBOOK_DB"])) as connection:
+        assert connection.execute("SELECT id FROM entry").fetchall() == [("00000000000000a1",)]
 
 
 def test_import_counts_refused_events_apart_from_refused_entries(cli, tmp_path: Path) -> None:
