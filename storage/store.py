@@ -155,6 +155,17 @@ def _entries_by_id(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[s
     return found
 
 
+def _stored_time(value: object) -> tuple[str | None, str | None]:
+    """A time given as text (an event's ``at``) in the store's UTC form, or why it is not one."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None, f"{value!r} is not a time"
+    if moment.tzinfo is None:
+        return None, f"{value!r} has no time zone"
+    return to_db(moment), None
+
+
 def _writing() -> Any:
     """The write side's helpers, loaded on the first write (see the module docstring)."""
     from storage import writing
@@ -848,10 +859,17 @@ class Store:
             problems = []
             if item.type not in EVENT_TYPES:
                 problems.append(Problem("event", f"{item.type!r} is not one of {', '.join(EVENT_TYPES)}"))
+            if item.created_at.tzinfo is None:
+                problems.append(Problem("created_at", f"{item.created_at.isoformat()!r} has no time zone"))
             data: dict[str, Any] = {}
             for key, value in item.data.items():
                 if key == "output_tail" and isinstance(value, str):
                     value = terminal_output(value)  # what a command printed, as record_run keeps it
+                if key == "at" and value is not None:
+                    value, problem = _stored_time(value)  # as add_incident_event stores it
+                    if problem:
+                        problems.append(Problem(key, problem))
+                        continue
                 if isinstance(value, str):
                     bad = find_forbidden_char(value)
                     if bad:

@@ -109,3 +109,37 @@ def test_an_older_verification_restored_later_does_not_replace_the_newer_one(
     )
     entry = store.get(entry_id)
     assert (entry.verification, entry.verified_commit) == ("pass", "bbbbbbb")
+
+
+def test_a_timeline_time_must_say_its_zone_and_is_stored_in_utc(store: Store, project: Path) -> None:
+    """A naive "at" used to be stored as it was, and the postmortem then failed comparing times."""
+    from storage import postmortem
+
+    entry_id = incident(store, project)
+    result = store.add_events(
+        [
+            NewEvent(
+                "00000000000000e1", entry_id, "timeline", WHEN, {"text": "naive", "at": "2025-12-14T09:30:00"}
+            ),
+            NewEvent("00000000000000e2", entry_id, "timeline", WHEN, {"text": "not a time", "at": "at noon"}),
+            NewEvent(
+                "00000000000000e3",
+                entry_id,
+                "timeline",
+                WHEN,
+                {"text": "paged", "at": "2025-12-14T12:30+03:00"},
+            ),
+            NewEvent(
+                "00000000000000e4", entry_id, "impact", WHEN.replace(tzinfo=None), {"text": "naive event"}
+            ),
+        ]
+    )
+    reasons = {position: " ".join(str(p) for p in problems) for position, problems in result.refused}
+    assert sorted(reasons) == [1, 2, 4]
+    assert "at: '2025-12-14T09:30:00' has no time zone" in reasons[1]
+    assert "at: 'at noon' is not a time" in reasons[2]
+    assert "created_at" in reasons[4] and "no time zone" in reasons[4]
+    [event] = store.events(entry_id)
+    assert event.data["at"] == "2025-12-14T09:30:00.000000Z"
+    report = postmortem.to_markdown(store.get(entry_id), store.events(entry_id), [], store.zone)
+    assert "2025-12-14 12:30 MSK — paged" in report
