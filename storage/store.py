@@ -155,6 +155,41 @@ def _entries_by_id(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[s
     return found
 
 
+def _action_numbers(connection: sqlite3.Connection, entry_ids: Sequence[str]) -> dict[str, set[Any]]:
+    """The numbers of the action items each of ``entry_ids`` has."""
+    found: dict[str, set[Any]] = {}
+    for start in range(0, len(entry_ids), 500):
+        chunk = list(entry_ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = connection.execute(
+            "SELECT entry_id, json_extract(data, '$.number') FROM event"
+            f" WHERE type = 'action' AND entry_id IN ({marks})",
+            chunk,
+        )
+        for entry_id, number in rows:
+            found.setdefault(entry_id, set()).add(number)
+    return found
+
+
+def _event_problem(entry: Entry, event_type: str, data: dict[str, Any], actions: set[Any]) -> Problem | None:
+    """Why an event given from outside cannot be one of ``entry``'s, as typing it would be refused;
+    a status is put in its canonical form (in ``data``)."""
+    from storage.validation import Problem
+
+    if event_type != "verification" and entry.kind is not Kind.INCIDENT:
+        return Problem(event_type, f"entry {entry.short_id} is a {entry.kind}, not an incident")
+    if event_type == "status" and "status" in data:  # (none at all: refused as incomplete)
+        try:
+            data["status"] = normalize_status(str(data.get("status"))).value
+        except ValueError:
+            return Problem("status", f"{data.get('status')!r} is not one of open, mitigated, resolved")
+    if event_type == "action-done" and (
+        isinstance(data.get("number"), bool) or data.get("number") not in actions
+    ):
+        return Problem("action", f"incident {entry.short_id} has no action item {data.get('number')}")
+    return None
+
+
 def _stored_time(value: object) -> tuple[str | None, str | None]:
     """A time given as text (an event's ``at``) in the store's UTC form, or why it is not one."""
     try:
@@ -889,6 +924,9 @@ class Store:
         with self._immediate() as db:
             known = _known_event_ids(db, [item.id for _, item, _ in ready])
             entries = _entries_by_id(db, sorted({item.entry_id for _, item, _ in ready}))
+            actions = _action_numbers(
+                db, sorted({i.entry_id for _, i, _ in ready if i.type == "action-done"})
+            )
             rows: list[dict[str, Any]] = []
             outbox: list[dict[str, Any]] = []
             for position, item, data in ready:
@@ -899,6 +937,12 @@ class Store:
                 if entry is None:
                     refused.append((position, [Problem("entry", f"no entry {item.entry_id} in this store")]))
                     continue
+                problem = _event_problem(entry, item.type, data, actions.get(entry.id, set()))
+                if problem is not None:
+                    refused.append((position, [problem]))
+                    continue
+                if item.type == "action":  # an action-done later in the same restore may name it
+                    actions.setdefault(entry.id, set()).add(data.get("number"))
                 try:
                     line = w.render_event_line(
                         event_id=item.id,

@@ -143,3 +143,40 @@ def test_a_timeline_time_must_say_its_zone_and_is_stored_in_utc(store: Store, pr
     assert event.data["at"] == "2025-12-14T09:30:00.000000Z"
     report = postmortem.to_markdown(store.get(entry_id), store.events(entry_id), [], store.zone)
     assert "2025-12-14 12:30 MSK — paged" in report
+
+
+def test_restored_events_must_make_sense_for_their_entry(store: Store, project: Path) -> None:
+    """A status no incident can have, an incident's event on a note, an action item done that was
+    never added: each is refused with its reason, as typing them would be."""
+    entry_id = incident(store, project)
+    note_id = store.add(str(project), Kind.NOTE, {"text": "deploys freeze on Fridays"}).entry.id
+    check = {"result": "pass", "command": "true", "output_tail": ""}
+    result = store.add_events(
+        [
+            NewEvent("0000000000000011", entry_id, "status", WHEN, {"status": "done", "previous": "open"}),
+            NewEvent("0000000000000012", note_id, "status", WHEN, {"status": "resolved", "previous": "open"}),
+            NewEvent("0000000000000013", note_id, "timeline", WHEN, {"text": "on a note"}),
+            NewEvent("0000000000000014", entry_id, "action-done", WHEN, {"number": 1, "text": "x"}),
+            NewEvent("0000000000000015", entry_id, "action", WHEN, {"number": 1, "text": "alert on disk"}),
+            NewEvent("0000000000000016", entry_id, "action-done", WHEN, {"number": 2, "text": "x"}),
+            NewEvent(
+                "0000000000000017", entry_id, "action-done", WHEN, {"number": 1, "text": "alert on disk"}
+            ),
+            NewEvent(
+                "0000000000000018", entry_id, "status", WHEN, {"status": "Mitigated", "previous": "open"}
+            ),
+            NewEvent("0000000000000019", note_id, "verification", WHEN, check),
+        ]
+    )
+    reasons = {position: " ".join(str(p) for p in problems) for position, problems in result.refused}
+    assert sorted(reasons) == [1, 2, 3, 4, 6]
+    assert "status: 'done' is not one of open, mitigated, resolved" in reasons[1]
+    assert "is a note, not an incident" in reasons[2] and "is a note, not an incident" in reasons[3]
+    assert "has no action item 1" in reasons[4] and "has no action item 2" in reasons[6]
+    assert result.added == ["0000000000000015", "0000000000000017", "0000000000000018", "0000000000000019"]
+    assert [(e.type, e.data.get("status")) for e in store.events(entry_id)] == [
+        ("action", None),
+        ("action-done", None),
+        ("status", "mitigated"),
+    ]
+    assert store.get(entry_id).status == "mitigated" and store.get(note_id).verification == "pass"
