@@ -214,6 +214,28 @@ def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch:
     ]
 
 
+@pytest.mark.parametrize("wrapped", ["<!--\n  logbook:", "<!--\n\tlogbook:", "<!--   logbook:"])
+def test_an_anchor_wrapped_after_its_opening_is_still_the_entrys_line(
+    cli, project: Path, tmp_path: Path, wrapped: str
+) -> None:
+    """A formatter may break the line between `<!--` and `logbook:`: the entry is still there,
+    so check finds nothing missing, and neither repair nor a restore appends it a second time."""
+    entry = cli(*HANDOFF, "--json").json()["entry"]["id"]
+    mirror = project / "HANDOFF.md"
+    text = mirror.read_text()
+    assert text.count(f"<!-- logbook:{entry}") == 1
+    mirror.write_bytes(text.replace(f"<!-- logbook:{entry}", f"{wrapped}{entry}").encode())
+    before = mirror.read_bytes()
+    assert cli("mirror", "check").code == 0
+    assert cli("mirror", "repair").code == 0
+    assert mirror.read_bytes() == before
+    export = tmp_path / "all.jsonl"
+    assert cli("export", "--format", "jsonl", "-o", str(export)).code == 0
+    assert cli("--db", str(tmp_path / "new.db"), "import", str(export)).code == 0  # same checkout, new store
+    assert mirror.read_bytes() == before
+    assert mirror.read_text().count(entry) == 1
+
+
 def test_import_reports_bad_lines(cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"kind": "note"}\nnot json\n')
