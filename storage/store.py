@@ -321,6 +321,25 @@ class Store:
         )
         return [entry_from_row(row) for row in rows]
 
+    def position(
+        self, project: str, entry_id: str, *, kind: Kind | None = None, session_id: str | None = None
+    ) -> int | None:
+        """Where ``entry_id`` stands in :meth:`entries` (0: the newest); None when it is not there."""
+        where, args = self._where(project, kind, session_id)
+        connection = self._read()
+        found = connection.execute(
+            f"SELECT e.created_at, e.seq FROM entry e WHERE {where} AND e.id = ?", (*args, entry_id)
+        ).fetchone()
+        if found is None:
+            return None
+        created_at, seq = found
+        before = connection.execute(
+            f"SELECT count(*) FROM entry e WHERE {where}"
+            " AND (e.created_at > ? OR (e.created_at = ? AND e.seq > ?))",
+            (*args, created_at, created_at, seq),
+        ).fetchone()
+        return int(before[0])
+
     def iter_entries(self, project: str) -> Iterator[Entry]:
         """Every entry of ``project``, oldest first, streamed (exports of any size)."""
         cursor = self._read().execute(
