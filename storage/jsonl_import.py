@@ -138,6 +138,9 @@ def import_export(store: Store, project: str, path: Path, *, dry_run: bool = Fal
         known = store.known_ids([entry.id for entry in read.entries if entry.id])
         report.added = [e.id for e in read.entries if e.id and e.id not in known]
         report.skipped = sorted(known)
+        event_ids = {event.id for event in read.events}
+        known_events = store.known_event_ids(sorted(event_ids))
+        report.events_added, report.events_skipped = len(event_ids - known_events), len(known_events)
         return report
     result = store.add_many(project, read.entries, source="import")
     report.added, report.skipped = result.added, result.skipped

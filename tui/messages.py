@@ -188,8 +188,11 @@ def synced(added: int, changes: int, files: list[str]) -> str:
     return f"Took in {' and '.join(what)} appended to {' and '.join(files)} by others."
 
 
-def imported(count: int, name: str) -> str:
-    return f"Imported {entries(count)} from {name}."
+def imported(count: int, name: str, changes: int = 0) -> str:
+    what = entries(count) + (
+        f" and {changes} change{'' if changes == 1 else 's'} to entries" if changes else ""
+    )
+    return f"Imported {what} from {name}."
 
 
 def incident_event(result: Saved) -> str:

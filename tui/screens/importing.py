@@ -24,7 +24,7 @@ PREVIEW_DEBOUNCE = 0.3
 
 
 class ImportScreen(ModalScreen[bool]):
-    """Dismisses with True when entries were imported."""
+    """Dismisses with True when entries (or changes to entries) were imported."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "import", "Import", id="import.run", priority=True),
@@ -105,8 +105,9 @@ class ImportScreen(ModalScreen[bool]):
         if report["dry_run"]:
             self._ready_path = path
         else:
-            self.notify(messages.imported(report["added"], path.name))
-            self.dismiss(report["added"] > 0)
+            changes = report.get("events_added", 0)
+            self.notify(messages.imported(report["added"], path.name, changes))
+            self.dismiss(report["added"] > 0 or changes > 0)  # a status change shows in the list too
 
     def action_import(self) -> None:
         if self._ready_path is not None and self._ready_path == self._path():
