@@ -123,6 +123,9 @@ def import_log(
     changes = _changes(log, source, store)
     if dry_run:
         report.added = [entry for entry, _ in fresh]
+        from storage.writing import would_mask
+
+        report.masked.update(would_mask((entry.fields, _raw(entry)) for entry, _ in fresh))
         known = store.known_event_ids([event.id for _, event in changes])
         report.events_added = len({event.id for _, event in changes} - known)
         return report
@@ -134,7 +137,7 @@ def import_log(
             tags=entry.tags,
             created_at=entry.created_at,
             id=entry_id,
-            raw=None if entry.logbook_line else entry.raw,
+            raw=_raw(entry),
             origin=f"{file_name}:{entry.line}",
             key=entry.key,
         )
@@ -159,6 +162,11 @@ def import_log(
         ]
         report.mirror_errors += taken.mirror_errors
     return report
+
+
+def _raw(entry: ParsedEntry) -> str | None:
+    """The text kept as written: a hand-written entry's (a line of ours is its fields)."""
+    return None if entry.logbook_line else entry.raw
 
 
 def _changes(log: ParsedLog, source: str, store: Store) -> list[tuple[ParsedEntry, NewEvent]]:

@@ -8,6 +8,7 @@ events, and they come back with their entry, not only the entry.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +46,8 @@ class RestoreReport:
     """One line per refused event (a status, a verification...), saying which and why."""
     bad: list[tuple[int, str]] = field(default_factory=list)
     mirror_errors: list[str] = field(default_factory=list)
+    masked: Counter[str] = field(default_factory=Counter)
+    """What was (for a dry run: would be) masked in the entries and events taken."""
 
     @property
     def ok(self) -> bool:
@@ -66,6 +69,7 @@ class RestoreReport:
             "events_added": self.events_added,
             "events_skipped": self.events_skipped,
             "events_refused": len(self.events_refused),
+            "masked": dict(self.masked),
         }
 
 
@@ -136,11 +140,20 @@ def import_export(store: Store, project: str, path: Path, *, dry_run: bool = Fal
     report = RestoreReport(path=str(path), dry_run=dry_run, bad=read.bad)
     if dry_run:
         known = store.known_ids([entry.id for entry in read.entries if entry.id])
+        from storage.writing import would_mask
+
         report.added = [e.id for e in read.entries if e.id and e.id not in known]
         report.skipped = sorted(known)
         event_ids = {event.id for event in read.events}
         known_events = store.known_event_ids(sorted(event_ids))
         report.events_added, report.events_skipped = len(event_ids - known_events), len(known_events)
+        fresh = [(e.fields, e.raw) for e in read.entries if e.id and e.id not in known]
+        fresh += [
+            ({k: v for k, v in e.data.items() if isinstance(v, str)}, None)
+            for e in read.events
+            if e.id not in known_events
+        ]
+        report.masked.update(would_mask(fresh))
         return report
     result = store.add_many(project, read.entries, source="import")
     report.added, report.skipped = result.added, result.skipped
@@ -149,6 +162,7 @@ def import_export(store: Store, project: str, path: Path, *, dry_run: bool = Fal
     report.events_added, report.events_skipped = len(events.added), len(events.skipped)
     report.events_refused = [_refusal("event", p, problems) for p, problems in events.refused]
     report.mirror_errors = result.mirror_errors + events.mirror_errors
+    report.masked.update([*result.masked, *events.masked])
     return report
 
 

@@ -198,6 +198,7 @@ def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch:
             "events_added": 3,
             "events_skipped": 0,
             "events_refused": 0,
+            "masked": {},
         }
     ]
     again = cli("import", str(out), "--db", str(other_db), "--json")
@@ -275,6 +276,36 @@ def test_import_reports_times_without_a_zone_as_bad_lines(cli, tmp_path: Path) -
     assert "Imported 1 entry (0 already present, 2 refused)." in result.out
     with raw_connection(Path(os.environ["LOGBOOK_DB"])) as connection:
         assert connection.execute("SELECT id FROM entry").fetchall() == [("00000000000000a1",)]
+
+
+def test_restoring_an_export_says_what_it_masks(cli, tmp_path: Path) -> None:
+    """Someone else's export may hold a secret their logbook never masked: a preview says it will
+    be masked, the import says it was (an impact's text, restored as an event, included)."""
+    theirs = tmp_path / "theirs.jsonl"
+    record = {
+        "id": "00000000000000a1",
+        "kind": "incident",
+        "created_at": "2025-12-14T10:00:00Z",
+        "symptom": "login fails for postgres://app:hunter2hunter2@db.internal:5432/app",
+        "cause": "rotated password",
+        "fix": "new password deployed",
+        "events": [
+            {
+                "id": "00000000000000a2",
+                "type": "impact",
+                "created_at": "2025-12-14T10:05:00Z",
+                "text": "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked in logs",
+            }
+        ],
+    }
+    theirs.write_text(json.dumps(record) + "\n")
+    dry = cli("import", "--dry-run", str(theirs))
+    assert dry.code == 0
+    assert "Would mask 2 secrets before saving: a password in a URL, a GitHub token." in dry.out
+    done = cli("import", str(theirs), "--json")
+    assert done.code == 0
+    assert done.json()[0]["masked"] == {"a password in a URL": 1, "a GitHub token": 1}
+    assert "Masked 2 secrets before saving" in done.err  # with --json, the words go to stderr
 
 
 def test_import_counts_refused_events_apart_from_refused_entries(cli, tmp_path: Path) -> None:

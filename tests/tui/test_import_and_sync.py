@@ -164,3 +164,29 @@ async def test_an_export_that_only_adds_events_refreshes_the_list(
             for n in app._notifications
         )
     assert rows(db_path, "SELECT json_extract(data, '$.status') FROM event") == [("mitigated",)]
+
+
+async def test_the_import_screen_says_what_it_masks(app_factory, db_path: Path, project: Path) -> None:
+    """The preview said nothing of the password it would mask, and the import closed saying only
+    how many entries it took: the masking was never shown in the TUI."""
+    (project / "old.md").write_text(
+        "# HANDOFF\n- 2025-12-14 12:47 MSK Connected with postgres://app:hunter2hunter2@db:5432/app."
+        " Verified: psql -> ok\n"
+    )
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press(*"old.md")
+        await wait_until_async(lambda: "would add" in _preview(app), "the preview")
+        assert "masked: a password in a URL (1)" in _preview(app)
+        assert rows(db_path, "SELECT count(*) FROM entry") == [(0,)]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        [notice] = [n.message for n in app._notifications if "old.md" in n.message]
+        assert "Imported 1 entry from old.md." in notice
+        assert "Masked 1 secret before saving: a password in a URL." in notice
+    [(what,)] = rows(db_path, "SELECT what FROM entry")
+    assert "hunter2hunter2" not in what

@@ -106,7 +106,10 @@ class ImportScreen(ModalScreen[bool]):
             self._ready_path = path
         else:
             changes = report.get("events_added", 0)
-            self.notify(messages.imported(report["added"], path.name, changes))
+            notice = messages.imported(report["added"], path.name, changes)
+            if report.get("masked"):  # the preview said it would; the report is closed with the screen
+                notice += "\n" + messages.masked_counts(report["masked"])
+            self.notify(notice)
             self.dismiss(report["added"] > 0 or changes > 0)  # a status change shows in the list too
 
     def action_import(self) -> None:
