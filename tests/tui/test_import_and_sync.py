@@ -190,3 +190,17 @@ async def test_the_import_screen_says_what_it_masks(app_factory, db_path: Path, 
         assert "Masked 1 secret before saving: a password in a URL." in notice
     [(what,)] = rows(db_path, "SELECT what FROM entry")
     assert "hunter2hunter2" not in what
+
+
+async def test_a_path_with_brackets_is_shown_as_typed(app_factory, project: Path) -> None:
+    """A path holding "[/]" used to end the app with a MarkupError in the preview."""
+    (project / "notes[").mkdir()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press(*"notes[/]x.md")
+        await wait_until_async(lambda: "No file at" in _preview(app), "the preview")
+        assert f"No file at {project}/notes[/]x.md." in _preview(app)
+        assert isinstance(app.screen, ImportScreen)

@@ -91,7 +91,7 @@ class ImportScreen(ModalScreen[bool]):
     def _show(self, path: Path, report: dict[str, Any] | None, error: str) -> None:
         preview = self.query_one("#import-preview", Static)
         if report is None:
-            preview.update(error)
+            preview.update(Text(printable(error)))  # it quotes the path: "[/]" in it is not markup
             return
         from storage.files import home_relative
 
@@ -109,7 +109,7 @@ class ImportScreen(ModalScreen[bool]):
             notice = messages.imported(report["added"], path.name, changes)
             if report.get("masked"):  # the preview said it would; the report is closed with the screen
                 notice += "\n" + messages.masked_counts(report["masked"])
-            self.notify(notice)
+            self.notify(notice, markup=False)
             self.dismiss(report["added"] > 0 or changes > 0)  # a status change shows in the list too
 
     def action_import(self) -> None:
