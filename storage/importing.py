@@ -97,6 +97,9 @@ def import_log(
     changes = changes_in(log, source, store)
     if dry_run:
         report.added = fresh
+        from storage.writing import would_mask
+
+        report.masked.update(would_mask((entry.fields, _raw(entry)) for entry in fresh))
         known = store.known_event_ids([event.id for _, event in changes])
         report.events_added = len({event.id for _, event in changes} - known)
         return report
@@ -172,7 +175,7 @@ def new_entry(entry: ParsedEntry, file_name: str) -> NewEntry:
         tags=entry.tags,
         created_at=entry.created_at,
         id=entry.store_id,
-        raw=None if entry.logbook_line else entry.raw,
+        raw=_raw(entry),
         origin=f"{file_name}:{entry.line}",
         key=entry.key,
     )
@@ -191,6 +194,11 @@ def take_changes(
         for position, problems in taken.refused
     ]
     report.mirror_errors += taken.mirror_errors
+
+
+def _raw(entry: ParsedEntry) -> str | None:
+    """The text kept as written: a hand-written entry's (a line of ours is its fields)."""
+    return None if entry.logbook_line else entry.raw
 
 
 def changes_in(log: ParsedLog, source: str, store: Store) -> list[tuple[ParsedEntry, NewEvent]]:

@@ -8,6 +8,7 @@ events, and they come back with their entry, not only the entry.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,15 +39,24 @@ class RestoreReport:
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
-    """One line per refused entry or event, saying which and why."""
+    """One line per refused entry, saying which and why."""
     events_added: int = 0
     events_skipped: int = 0
+    events_refused: list[str] = field(default_factory=list)
+    """One line per refused event (a status, a verification...), saying which and why."""
     bad: list[tuple[int, str]] = field(default_factory=list)
     mirror_errors: list[str] = field(default_factory=list)
+    masked: Counter[str] = field(default_factory=Counter)
+    """What was (for a dry run: would be) masked in the entries and events taken."""
 
     @property
     def ok(self) -> bool:
-        return not (self.bad or self.refused)
+        return not (self.bad or self.refused or self.events_refused)
+
+    @property
+    def refusals(self) -> list[str]:
+        """Every refused entry, then every refused event."""
+        return self.refused + self.events_refused
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,11 +68,17 @@ class RestoreReport:
             "refused": len(self.refused) + len(self.bad),
             "events_added": self.events_added,
             "events_skipped": self.events_skipped,
+            "events_refused": len(self.events_refused),
+            "masked": dict(self.masked),
         }
 
 
 def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """A time as an export writes it (with its zone); one without a zone is not guessed at."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"the time {text!r} has no time zone")
+    return moment
 
 
 def read_export(path: Path) -> ExportFile:
@@ -124,16 +140,29 @@ def import_export(store: Store, project: str, path: Path, *, dry_run: bool = Fal
     report = RestoreReport(path=str(path), dry_run=dry_run, bad=read.bad)
     if dry_run:
         known = store.known_ids([entry.id for entry in read.entries if entry.id])
+        from storage.writing import would_mask
+
         report.added = [e.id for e in read.entries if e.id and e.id not in known]
         report.skipped = sorted(known)
+        event_ids = {event.id for event in read.events}
+        known_events = store.known_event_ids(sorted(event_ids))
+        report.events_added, report.events_skipped = len(event_ids - known_events), len(known_events)
+        fresh = [(e.fields, e.raw) for e in read.entries if e.id and e.id not in known]
+        fresh += [
+            ({k: v for k, v in e.data.items() if isinstance(v, str)}, None)
+            for e in read.events
+            if e.id not in known_events
+        ]
+        report.masked.update(would_mask(fresh))
         return report
     result = store.add_many(project, read.entries, source="import")
     report.added, report.skipped = result.added, result.skipped
     report.refused = [_refusal("entry", p, problems) for p, problems in result.refused]
     events = store.add_events(read.events)
     report.events_added, report.events_skipped = len(events.added), len(events.skipped)
-    report.refused += [_refusal("event", p, problems) for p, problems in events.refused]
+    report.events_refused = [_refusal("event", p, problems) for p, problems in events.refused]
     report.mirror_errors = result.mirror_errors + events.mirror_errors
+    report.masked.update([*result.masked, *events.masked])
     return report
 
 

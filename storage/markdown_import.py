@@ -241,7 +241,7 @@ def _repair_line(line: str, repairs: Counter[str]) -> list[str]:
     its text was validated when written, and whatever a field held ("Ã©" on
     purpose, "x- 2025-01-01 …") must read back the same, not be "repaired".
     """
-    if "<!-- logbook:" in line and ANCHOR_RE.search(line):
+    if "logbook:" in line and ANCHOR_RE.search(line):
         stripped = line.lstrip()
         if stripped[:2] in ("* ", "+ "):  # a formatter changed the bullet
             stripped = f"- {stripped[2:]}"

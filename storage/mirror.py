@@ -63,9 +63,11 @@ HEADERS = {
 
 
 _GLUED = re.compile(r"\S- \d{4}-\d{2}-\d{2} \d{2}:?\d{2}")
-_ANCHOR_LINE = re.compile(rb"<!-- logbook:([0-9a-f]{8,32})(?:\s+[a-z]+:[^\s]+)*\s+-->[ \t\r\f\v]*(?:\n|\Z)")
+_ANCHOR_OPEN = rb"<!--(?:[ \t]+|[ \t]*\r?\n[ \t]*)logbook:"
+_ANCHOR_LINE = re.compile(_ANCHOR_OPEN + rb"([0-9a-f]{8,32})(?:\s+[a-z]+:[^\s]+)*\s+-->[ \t\r\f\v]*(?:\n|\Z)")
 """An anchor that ends its line, in the bytes of a UTF-8 file. Like ANCHOR_RE, but a
-markdown formatter may have wrapped it: its ``data:`` part or its ``-->`` on the next line."""
+markdown formatter may have wrapped it: ``logbook:ID``, its ``data:`` part or its ``-->``
+on the next line."""
 _ANCHOR_TEXT = re.compile(_ANCHOR_LINE.pattern.decode())
 
 
@@ -243,10 +245,11 @@ class Appender:
             return {m.group(1).decode() for m in _ANCHOR_LINE.finditer(data)} & set(ids)
         found = set()
         for entry_id in ids:
-            needle = f"<!-- logbook:{entry_id}".encode()
+            needle = f"logbook:{entry_id}".encode()
             at = data.find(needle)
             while at >= 0:
-                match = _ANCHOR_LINE.match(data, at)
+                opening = data.rfind(b"<!--", max(0, at - 64), at)  # "<!--", a line break, an indent
+                match = _ANCHOR_LINE.match(data, opening) if opening >= 0 else None
                 if match and match.group(1) == entry_id.encode():
                     found.add(entry_id)
                     break

@@ -20,7 +20,7 @@ from storage.timeparse import TIME_RE, read_time
 
 _LINE = re.compile(
     r"^-? ?\d{4}-\d{2}-\d{2} \d{2}:\d{2} \S+ — (?:\[[^\]]*\] )?update of [0-9a-f]+: (?P<what>.*?)"
-    r" <!-- logbook:[^>]*-->\s*$"
+    r" <!--\s+logbook:[^>]*-->\s*$"
 )
 _STATUS = re.compile(r"^status (?P<previous>\S+) → (?P<status>[a-z]+)(?: — (?P<text>.*))?$")
 _TIMELINE = re.compile(r"^timeline(?: at (?P<at>\d{4}-\d{2}-\d{2} \d{2}:\d{2} \S+))?(?: — (?P<text>.*))?$")

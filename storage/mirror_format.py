@@ -40,10 +40,11 @@ _INCIDENT_LABELS = (("cause", "root cause"), ("fix", "fix"))
 _DECISION_LABELS = (("why", "Why"), ("consequences", "Consequences"))
 
 _KINDS = {kind.value: kind for kind in Kind}
-ANCHOR_RE = re.compile(r"<!-- logbook:(?P<id>[0-9a-f]{8,32})(?P<attrs>(?: [a-z]+:[^\s]+)*) -->\s*$")
+# "<!--  logbook:": a formatter may have indented (or wrapped) what follows "<!--".
+ANCHOR_RE = re.compile(r"<!--\s+logbook:(?P<id>[0-9a-f]{8,32})(?P<attrs>(?: [a-z]+:[^\s]+)*) -->\s*$")
 _LINE_RE = re.compile(
     r"^- (?P<date>\d{4}-\d{2}-\d{2} \d{2}:\d{2}) (?P<zone>\S+) — (?P<body>.*?)"
-    r"(?: — tags: (?P<tags>[\w.+/\-, ]+))? (?P<anchor><!-- logbook:.*-->)\s*$"
+    r"(?: — tags: (?P<tags>[\w.+/\-, ]+))? (?P<anchor><!--\s+logbook:.*-->)\s*$"
 )
 
 

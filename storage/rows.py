@@ -13,15 +13,18 @@ from storage.records import Draft, Entry, Event
 
 _FIELD_COLUMNS = TEXT_FIELDS
 
+# An entry's status and last verification are those of its latest event in time, not the
+# last one stored: sync and restore append events made earlier elsewhere.
+
 ENTRY_SELECT = (
     "SELECT e.id, e.project, e.kind, e.created_at, e.author, e.branch, e.git_commit, "
     "e.source, e.tags, e.summary, e.supersedes, e.raw, e.origin, e.session_id, "
     + ", ".join(f"e.{name}" for name in _FIELD_COLUMNS)
     + ", (SELECT json_extract(v.data, '$.status') FROM event v"
-    "    WHERE v.entry_id = e.id AND v.type = 'status' ORDER BY v.seq DESC LIMIT 1)"
+    "    WHERE v.entry_id = e.id AND v.type = 'status' ORDER BY v.created_at DESC, v.seq DESC LIMIT 1)"
     ", (SELECT f.id FROM entry f WHERE f.supersedes = e.id ORDER BY f.seq DESC LIMIT 1)"
     ", (SELECT v.data FROM event v"
-    "    WHERE v.entry_id = e.id AND v.type = 'verification' ORDER BY v.seq DESC LIMIT 1)"
+    "    WHERE v.entry_id = e.id AND v.type = 'verification' ORDER BY v.created_at DESC, v.seq DESC LIMIT 1)"
     " FROM entry e"
 )
 

@@ -156,6 +156,52 @@ def _entries_by_id(connection: sqlite3.Connection, ids: Sequence[str]) -> dict[s
     return found
 
 
+def _action_numbers(connection: sqlite3.Connection, entry_ids: Sequence[str]) -> dict[str, set[Any]]:
+    """The numbers of the action items each of ``entry_ids`` has."""
+    found: dict[str, set[Any]] = {}
+    for start in range(0, len(entry_ids), 500):
+        chunk = list(entry_ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        rows = connection.execute(
+            "SELECT entry_id, json_extract(data, '$.number') FROM event"
+            f" WHERE type = 'action' AND entry_id IN ({marks})",
+            chunk,
+        )
+        for entry_id, number in rows:
+            found.setdefault(entry_id, set()).add(number)
+    return found
+
+
+def _event_problem(entry: Entry, event_type: str, data: dict[str, Any], actions: set[Any]) -> Problem | None:
+    """Why an event given from outside cannot be one of ``entry``'s, as typing it would be refused;
+    a status is put in its canonical form (in ``data``)."""
+    from storage.validation import Problem
+
+    if event_type != "verification" and entry.kind is not Kind.INCIDENT:
+        return Problem(event_type, f"entry {entry.short_id} is a {entry.kind}, not an incident")
+    if event_type == "status" and "status" in data:  # (none at all: refused as incomplete)
+        try:
+            data["status"] = normalize_status(str(data.get("status"))).value
+        except ValueError:
+            return Problem("status", f"{data.get('status')!r} is not one of open, mitigated, resolved")
+    if event_type == "action-done" and (
+        isinstance(data.get("number"), bool) or data.get("number") not in actions
+    ):
+        return Problem("action", f"incident {entry.short_id} has no action item {data.get('number')}")
+    return None
+
+
+def _stored_time(value: object) -> tuple[str | None, str | None]:
+    """A time given as text (an event's ``at``) in the store's UTC form, or why it is not one."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None, f"{value!r} is not a time"
+    if moment.tzinfo is None:
+        return None, f"{value!r} has no time zone"
+    return to_db(moment), None
+
+
 def _writing() -> Any:
     """The write side's helpers, loaded on the first write (see the module docstring)."""
     from storage import writing
@@ -275,6 +321,25 @@ class Store:
             (*args, limit, offset),
         )
         return [entry_from_row(row) for row in rows]
+
+    def position(
+        self, project: str, entry_id: str, *, kind: Kind | None = None, session_id: str | None = None
+    ) -> int | None:
+        """Where ``entry_id`` stands in :meth:`entries` (0: the newest); None when it is not there."""
+        where, args = self._where(project, kind, session_id)
+        connection = self._read()
+        found = connection.execute(
+            f"SELECT e.created_at, e.seq FROM entry e WHERE {where} AND e.id = ?", (*args, entry_id)
+        ).fetchone()
+        if found is None:
+            return None
+        created_at, seq = found
+        before = connection.execute(
+            f"SELECT count(*) FROM entry e WHERE {where}"
+            " AND (e.created_at > ? OR (e.created_at = ? AND e.seq > ?))",
+            (*args, created_at, created_at, seq),
+        ).fetchone()
+        return int(before[0])
 
     def iter_entries(self, project: str) -> Iterator[Entry]:
         """Every entry of ``project``, oldest first, streamed (exports of any size)."""
@@ -889,7 +954,7 @@ class Store:
         Their mirror lines are checked against the file first: a restore into a new store for
         the same checkout finds them there already.
         """
-        from storage.validation import Problem, find_forbidden_char
+        from storage.validation import Problem, find_forbidden_char, terminal_output
 
         w = _writing()
         refused: list[tuple[int, list[Problem]]] = []
@@ -899,8 +964,17 @@ class Store:
             problems = []
             if item.type not in EVENT_TYPES:
                 problems.append(Problem("event", f"{item.type!r} is not one of {', '.join(EVENT_TYPES)}"))
+            if item.created_at.tzinfo is None:
+                problems.append(Problem("created_at", f"{item.created_at.isoformat()!r} has no time zone"))
             data: dict[str, Any] = {}
             for key, value in item.data.items():
+                if key == "output_tail" and isinstance(value, str):
+                    value = terminal_output(value)  # what a command printed, as record_run keeps it
+                if key == "at" and value is not None:
+                    value, problem = _stored_time(value)  # as add_incident_event stores it
+                    if problem:
+                        problems.append(Problem(key, problem))
+                        continue
                 if isinstance(value, str):
                     bad = find_forbidden_char(value)
                     if bad:
@@ -920,6 +994,9 @@ class Store:
         with self._immediate() as db:
             known = _known_event_ids(db, [item.id for _, item, _ in ready])
             entries = _entries_by_id(db, sorted({item.entry_id for _, item, _ in ready}))
+            actions = _action_numbers(
+                db, sorted({i.entry_id for _, i, _ in ready if i.type == "action-done"})
+            )
             rows: list[dict[str, Any]] = []
             outbox: list[dict[str, Any]] = []
             for position, item, data in ready:
@@ -930,6 +1007,12 @@ class Store:
                 if entry is None:
                     refused.append((position, [Problem("entry", f"no entry {item.entry_id} in this store")]))
                     continue
+                problem = _event_problem(entry, item.type, data, actions.get(entry.id, set()))
+                if problem is not None:
+                    refused.append((position, [problem]))
+                    continue
+                if item.type == "action":  # an action-done later in the same restore may name it
+                    actions.setdefault(entry.id, set()).add(data.get("number"))
                 try:
                     line = w.render_event_line(
                         event_id=item.id,
@@ -1065,10 +1148,14 @@ class Store:
         expected result (when the entry names one); ``context.commit`` is the
         commit it was run against.
         """
+        from storage.validation import terminal_output
+
         entry = self.get(entry_id)
         expected = entry.fields.get("expected")
         seen = expected in result.output_tail if expected else None
-        tail, masked = _writing().mask_text(result.output_tail[-VERIFICATION_TAIL_CHARS:])
+        # Escapes gone before masking: a colour code inside a token would hide it from the detectors.
+        output = terminal_output(result.output_tail[-VERIFICATION_TAIL_CHARS:])
+        tail, masked = _writing().mask_text(output)
         data = {
             "result": "pass" if result.passed and seen is not False else "fail",
             "command": entry.fields.get("verify") or result.command,

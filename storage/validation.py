@@ -19,6 +19,7 @@ from storage.kinds import (
     normalize_status,
 )
 from storage.secrets import mask_secrets
+from storage.signature import strip_ansi
 
 MAX_FIELD_CHARS = 2_000_000
 MAX_TAG_CHARS = 40
@@ -145,6 +146,22 @@ def has_forbidden(value: str) -> bool:
     over a bulk import's fields).
     """
     return not value.isprintable() and _FORBIDDEN.search(value) is not None
+
+
+def terminal_output(text: str) -> str:
+    """A command's output as its terminal showed it, with nothing a terminal would act on.
+
+    Colours and other escape sequences dropped, each line as its last carriage-return
+    redraw left it (a progress bar: its final state), other control characters removed.
+    A verification keeps this, not the raw bytes: a restore may then take it back
+    (it refuses raw control characters), and no screen ever prints them raw.
+    """
+    text = strip_ansi(text).replace("\r\n", "\n")
+    if "\r" in text:
+        text = "\n".join(
+            next((part for part in reversed(line.split("\r")) if part), "") for line in text.split("\n")
+        )
+    return strip_forbidden(text)
 
 
 def find_forbidden_char(value: str) -> str | None:

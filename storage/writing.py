@@ -8,7 +8,7 @@ code or ``subprocess``; :class:`storage.store.Store` loads this on its first wri
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -48,6 +48,7 @@ __all__ = [
     "row_values",
     "scan",
     "summarize",
+    "would_mask",
 ]
 
 
@@ -72,6 +73,14 @@ def mask_entry(fields: dict[str, str], raw: str | None) -> tuple[dict[str, str],
     masked, found = mask_fields(fields)
     masked_raw, raw_found = mask_text(raw)
     return masked, masked_raw, found or raw_found
+
+
+def would_mask(items: Iterable[tuple[Mapping[str, str | None], str | None]]) -> list[str]:
+    """What storing entries with these fields and raw texts would mask (a dry run's report)."""
+    found: list[str] = []
+    for fields, raw in items:
+        found += mask_entry({name: value for name, value in fields.items() if value}, raw)[2]
+    return found
 
 
 def mask_text(text: str | None) -> tuple[str | None, tuple[str, ...]]:

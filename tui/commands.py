@@ -470,7 +470,7 @@ def _import_jsonl(ctx: Context, path: Path, reports: list[dict[str, Any]]) -> in
     report = import_export(ctx.store, ctx.project, path, dry_run=ctx.args.dry_run)
     for number, reason in report.bad:
         ctx.warn(f"{path}:{number}: {reason}")
-    for refusal in report.refused:
+    for refusal in report.refusals:
         ctx.warn(refusal)
     for error in report.mirror_errors:
         ctx.warn(error)

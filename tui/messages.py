@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,14 +41,20 @@ def refused(problems: Iterable[Problem]) -> str:
     return "\n".join(lines)
 
 
-def masked(labels: Iterable[str]) -> str:
+def masked(labels: Iterable[str], verb: str = "Masked") -> str:
     """ "Masked 2 secrets before saving: a password in a URL, a GitHub token." """
     labels = list(labels)
     if not labels:
         return ""
     counted = {label: labels.count(label) for label in labels}
     parts = [f"{label} (x{n})" if n > 1 else label for label, n in counted.items()]
-    return f"Masked {len(labels)} secret{'s' if len(labels) != 1 else ''} before saving: {', '.join(parts)}."
+    return f"{verb} {len(labels)} secret{'s' if len(labels) != 1 else ''} before saving: {', '.join(parts)}."
+
+
+def masked_counts(counts: Mapping[str, int], *, dry_run: bool = False) -> str:
+    """``masked`` for an import's report, which counts each kind of secret."""
+    labels = [label for label, n in counts.items() for _ in range(n)]
+    return masked(labels, "Would mask" if dry_run else "Masked")
 
 
 def saved(result: Saved) -> str:
@@ -123,12 +129,21 @@ def restore_report(report: dict[str, Any]) -> list[str]:
     verb = "Would import" if report["dry_run"] else "Imported"
     counts = f"{report['skipped']} already present, {report['refused']} refused"
     lines = [f"{verb} {entries(report['added'])} ({counts})."]
-    if report["events_added"] or report["events_skipped"]:
+    refused_events = report["events_refused"]
+    if report["events_added"] or report["events_skipped"] or refused_events:
+        verb = "Would restore" if report["dry_run"] else "Restored"
         lines.append(
-            f"Restored {report['events_added']} events (statuses, timelines, verifications); "
-            f"{report['events_skipped']} already present."
+            f"{verb} {events(report['events_added'])} (statuses, timelines, verifications); "
+            f"{report['events_skipped']} already present, {refused_events} refused."
         )
+    if report["masked"]:
+        lines.append(masked_counts(report["masked"], dry_run=report["dry_run"]))
     return lines
+
+
+def events(count: int) -> str:
+    """ "1 event", "2 events"."""
+    return f"{count:,} event{'' if count == 1 else 's'}"
 
 
 def import_report(report: dict[str, Any]) -> list[str]:
@@ -181,8 +196,11 @@ def synced(added: int, changes: int, files: list[str]) -> str:
     return f"Took in {' and '.join(what)} appended to {' and '.join(files)} by others."
 
 
-def imported(count: int, name: str) -> str:
-    return f"Imported {entries(count)} from {name}."
+def imported(count: int, name: str, changes: int = 0) -> str:
+    what = entries(count) + (
+        f" and {changes} change{'' if changes == 1 else 's'} to entries" if changes else ""
+    )
+    return f"Imported {what} from {name}."
 
 
 def incident_event(result: Saved) -> str:

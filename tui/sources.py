@@ -32,6 +32,10 @@ class RowSource(Protocol):
 
     def fetch(self, offset: int, limit: int) -> list[Row]: ...
 
+    def index_of(self, entry_id: str) -> int | None:
+        """The row showing ``entry_id``; None when the source does not have it."""
+        ...
+
 
 @dataclass
 class BrowseSource:
@@ -50,6 +54,9 @@ class BrowseSource:
             self.project, kind=self.kind, limit=limit, offset=offset, session_id=self.session_id
         )
         return [Row(entry) for entry in entries]
+
+    def index_of(self, entry_id: str) -> int | None:
+        return self.store.position(self.project, entry_id, kind=self.kind, session_id=self.session_id)
 
 
 @dataclass
@@ -80,3 +87,6 @@ class SearchSource:
 
     def fetch(self, offset: int, limit: int) -> list[Row]:
         return self._hits()[offset : offset + limit]
+
+    def index_of(self, entry_id: str) -> int | None:
+        return next((i for i, row in enumerate(self._hits()) if row.entry.id == entry_id), None)

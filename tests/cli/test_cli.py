@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -196,6 +197,8 @@ def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch:
             "refused": 0,
             "events_added": 3,
             "events_skipped": 0,
+            "events_refused": 0,
+            "masked": {},
         }
     ]
     again = cli("import", str(out), "--db", str(other_db), "--json")
@@ -212,6 +215,28 @@ def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch:
     ]
 
 
+@pytest.mark.parametrize("wrapped", ["<!--\n  logbook:", "<!--\n\tlogbook:", "<!--   logbook:"])
+def test_an_anchor_wrapped_after_its_opening_is_still_the_entrys_line(
+    cli, project: Path, tmp_path: Path, wrapped: str
+) -> None:
+    """A formatter may break the line between `<!--` and `logbook:`: the entry is still there,
+    so check finds nothing missing, and neither repair nor a restore appends it a second time."""
+    entry = cli(*HANDOFF, "--json").json()["entry"]["id"]
+    mirror = project / "HANDOFF.md"
+    text = mirror.read_text()
+    assert text.count(f"<!-- logbook:{entry}") == 1
+    mirror.write_bytes(text.replace(f"<!-- logbook:{entry}", f"{wrapped}{entry}").encode())
+    before = mirror.read_bytes()
+    assert cli("mirror", "check").code == 0
+    assert cli("mirror", "repair").code == 0
+    assert mirror.read_bytes() == before
+    export = tmp_path / "all.jsonl"
+    assert cli("export", "--format", "jsonl", "-o", str(export)).code == 0
+    assert cli("--db", str(tmp_path / "new.db"), "import", str(export)).code == 0  # same checkout, new store
+    assert mirror.read_bytes() == before
+    assert mirror.read_text().count(entry) == 1
+
+
 def test_import_reports_bad_lines(cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"kind": "note"}\nnot json\n')
@@ -219,6 +244,89 @@ def test_import_reports_bad_lines(cli, tmp_path: Path) -> None:
     assert result.code == 1
     assert "bad.jsonl:1" in result.err and "bad.jsonl:2" in result.err
     assert cli("import", str(tmp_path / "missing.jsonl")).code == 2
+
+
+def test_import_reports_times_without_a_zone_as_bad_lines(cli, tmp_path: Path) -> None:
+    """An export always says its zone; "10:00" alone could be any of 24 moments: say so, do not guess
+    (it used to crash the import with a traceback)."""
+    naive = tmp_path / "naive.jsonl"
+    records = [
+        {"id": "00000000000000a1", "kind": "note", "created_at": "2025-12-14T10:00:00Z", "text": "kept"},
+        {"id": "00000000000000a2", "kind": "note", "created_at": "2025-12-14T10:00:00", "text": "naive"},
+        {
+            "id": "00000000000000a3",
+            "kind": "incident",
+            "created_at": "2025-12-14T10:00:00+03:00",
+            "symptom": "db down",
+            "cause": "disk full",
+            "events": [
+                {"id": "00000000000000a4", "type": "impact", "created_at": "2025-12-14T10:05:00", "text": "x"}
+            ],
+        },
+    ]
+    naive.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = cli("import", str(naive))
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert (
+        "naive.jsonl:2: not a logbook entry" in result.err
+        and "naive.jsonl:3: not a logbook entry" in result.err
+    )
+    assert result.err.count("has no time zone") == 2
+    assert "Imported 1 entry (0 already present, 2 refused)." in result.out
+    with raw_connection(Path(os.environ["LOGBOOK_DB"])) as connection:
+        assert connection.execute("SELECT id FROM entry").fetchall() == [("00000000000000a1",)]
+
+
+def test_restoring_an_export_says_what_it_masks(cli, tmp_path: Path) -> None:
+    """Someone else's export may hold a secret their logbook never masked: a preview says it will
+    be masked, the import says it was (an impact's text, restored as an event, included)."""
+    theirs = tmp_path / "theirs.jsonl"
+    record = {
+        "id": "00000000000000a1",
+        "kind": "incident",
+        "created_at": "2025-12-14T10:00:00Z",
+        "symptom": "login fails for postgres://app:hunter2hunter2@db.internal:5432/app",
+        "cause": "rotated password",
+        "fix": "new password deployed",
+        "events": [
+            {
+                "id": "00000000000000a2",
+                "type": "impact",
+                "created_at": "2025-12-14T10:05:00Z",
+                "text": "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 leaked in logs",
+            }
+        ],
+    }
+    theirs.write_text(json.dumps(record) + "\n")
+    dry = cli("import", "--dry-run", str(theirs))
+    assert dry.code == 0
+    assert "Would mask 2 secrets before saving: a password in a URL, a GitHub token." in dry.out
+    done = cli("import", str(theirs), "--json")
+    assert done.code == 0
+    assert done.json()[0]["masked"] == {"a password in a URL": 1, "a GitHub token": 1}
+    assert "Masked 2 secrets before saving" in done.err  # with --json, the words go to stderr
+
+
+def test_import_counts_refused_events_apart_from_refused_entries(cli, tmp_path: Path) -> None:
+    """An entry that went in with one of its events refused is not "1 refused" entry."""
+    incident = cli(*INCIDENT, "--json").json()["entry"]["id"]
+    assert cli("incident", incident, "action", "add a retry test").code == 0
+    out = tmp_path / "all.jsonl"
+    assert cli("export", "--format", "jsonl", "-o", str(out)).code == 0
+    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    record["events"].append({**record["events"][0], "id": "00000000000000e1", "type": "rename"})
+    out.write_text(json.dumps(record) + "\n")
+    other_db = tmp_path / "other.db"
+    result = cli("--db", str(other_db), "import", str(out))
+    assert result.code == 1
+    assert "Imported 1 entry (0 already present, 0 refused)." in result.out
+    assert (
+        "Restored 1 event (statuses, timelines, verifications); 0 already present, 1 refused." in result.out
+    )
+    assert "event 2: event: 'rename' is not one of" in result.err
+    [report] = cli("--db", str(other_db), "import", str(out), "--json").json()
+    assert (report["refused"], report["events_skipped"], report["events_refused"]) == (0, 1, 1)
 
 
 def test_mirror_check_and_repair(cli, project: Path) -> None:

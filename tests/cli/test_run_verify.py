@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -148,3 +149,31 @@ def test_known_error_is_recognised_with_paths_and_numbers_changed(cli, project: 
     as_json = cli("run", "--yes", "--json", "--", PY, bad).json()
     assert as_json["seen_before"][0]["id"] == earlier["id"]
     assert as_json["seen_before"][0]["why"] == "the same error"
+
+
+def test_a_run_with_coloured_output_comes_back_from_an_export(cli, project: Path, tmp_path: Path) -> None:
+    """A verification's output is what the command printed (colours, a progress bar redrawn
+    with CR): exported and imported into another store, the run must come back, not be refused."""
+    coloured = script(
+        project,
+        "coloured.py",
+        "import sys\nsys.stdout.write(' 10%\\r100%\\r\\n\\x1b[32m===== 2 passed in 0.1s =====\\x1b[0m\\n')\n",
+    )
+    assert cli("run", "--json", "--what", "colours survive", "--", PY, coloured).code == 0
+    export = tmp_path / "all.jsonl"
+    assert cli("export", "--format", "jsonl", "-o", str(export)).code == 0
+    [record] = [json.loads(line) for line in export.read_text().splitlines()]
+    assert [event["type"] for event in record["events"]] == ["verification"]
+    other_db = tmp_path / "other.db"
+    result = cli("--db", str(other_db), "import", str(export), "--json")
+    assert result.code == 0, result.err
+    [report] = result.json()
+    assert (report["added"], report["events_added"], report["refused"], report["events_refused"]) == (
+        1,
+        1,
+        0,
+        0,
+    )
+    [(_, _, data)] = events(other_db)
+    assert "\x1b" not in data and "\\u001b" not in data and "\\r" not in data
+    assert "2 passed" in json.loads(data)["output_tail"]

@@ -202,7 +202,7 @@ def test_restoring_an_export_into_a_new_store_doubles_no_line(
     before = {name: (project / name).read_bytes() for name in MIRROR_FILES}
     monkeypatch.setenv("LOGBOOK_DB", str(tmp_path / "new-machine.db"))
     done = cli("import", str(export))
-    assert done.code == 0 and "Imported 7 entries" in done.out and "Restored 1 events" in done.out, done
+    assert done.code == 0 and "Imported 7 entries" in done.out and "Restored 1 event " in done.out, done
     assert {name: (project / name).read_bytes() for name in MIRROR_FILES} == before
     check = cli("mirror", "check")
     assert check.code == 0 and "more than once" not in check.out, check.out

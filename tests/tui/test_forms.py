@@ -109,6 +109,26 @@ async def test_near_duplicate_shows_the_earlier_entry_then_saves_anyway(
     assert rows(db_path, "SELECT count(*) FROM entry") == [(2,)]
 
 
+async def test_a_duplicates_text_is_shown_as_written_not_read_as_markup(
+    app_factory, db_path: Path, project: Path, clock
+) -> None:
+    """ "[/]" in the earlier entry's summary used to end the app with a MarkupError."""
+    text = "array[/] index and [bold]x[/bold] are off by one"
+    with Store.open(db_path, clock=clock, zone=MSK) as store:
+        store.add(str(project), Kind.NOTE, {"text": text})
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *text, "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DuplicateScreen)
+        assert text in str(app.screen.query_one("#duplicate-text").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryForm)
+    assert rows(db_path, "SELECT count(*) FROM entry") == [(1,)]
+
+
 async def test_escape_keeps_a_draft_offered_on_next_launch(app_factory, db_path: Path) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from storage.kinds import Kind
 from storage.store import Store
 from tests.cli_runner import run_cli
 from tests.tui.conftest import MSK, rows, settle
+from tests.waiting import wait_until_async
 from tui.screens.importing import ImportScreen
 from tui.screens.main import MainScreen
 from tui.widgets.entry_list import EntryList
@@ -114,3 +116,91 @@ async def test_import_screen_restores_an_export_with_its_events(
     assert rows(db_path, "SELECT type, json_extract(data, '$.status') FROM event") == [
         ("status", "mitigated")
     ]
+
+
+def _preview(app) -> str:
+    return str(app.screen.query_one("#import-preview").render())
+
+
+async def test_an_export_that_only_adds_events_refreshes_the_list(
+    app_factory, db_path: Path, project: Path, tmp_path: Path, clock
+) -> None:
+    """The store has the incident from an older export; the newer one adds only its status change.
+    The preview said nothing of it, and the list kept showing the incident open."""
+    elsewhere, their_project = tmp_path / "elsewhere.db", tmp_path / "their-checkout"
+    their_project.mkdir()
+    with Store.open(elsewhere, clock=clock, zone=MSK) as other:
+        saved = other.add(str(their_project), Kind.INCIDENT, {"symptom": "db down", "cause": "disk full"})
+        other.set_status(saved.entry.id, "mitigated", note="rotated the logs")
+    newer = project / "newer.jsonl"
+    export = ["--db", str(elsewhere), "--project", str(their_project), "export", "--format", "jsonl"]
+    assert run_cli(*export, "-o", str(newer)).code == 0
+    older = json.loads(newer.read_text())
+    older.update(status="open", events=[])
+    (tmp_path / "older.jsonl").write_text(json.dumps(older) + "\n")
+    assert (
+        run_cli("--db", str(db_path), "--project", str(project), "import", str(tmp_path / "older.jsonl")).code
+        == 0
+    )
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        entries = app.screen.query_one(EntryList)
+        assert entries.highlighted.status == "open"
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press(*"newer.jsonl")
+        await wait_until_async(lambda: "Would import" in _preview(app), "the preview")
+        preview = _preview(app)
+        assert "Would import 0 entries (1 already present, 0 refused)." in preview
+        assert "Would restore 1 event" in preview
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        await wait_until_async(lambda: entries.highlighted is not None, "the list")
+        assert entries.highlighted.status == "mitigated"
+        assert any(
+            "Imported 0 entries and 1 change to entries from newer.jsonl" in n.message
+            for n in app._notifications
+        )
+    assert rows(db_path, "SELECT json_extract(data, '$.status') FROM event") == [("mitigated",)]
+
+
+async def test_the_import_screen_says_what_it_masks(app_factory, db_path: Path, project: Path) -> None:
+    """The preview said nothing of the password it would mask, and the import closed saying only
+    how many entries it took: the masking was never shown in the TUI."""
+    (project / "old.md").write_text(
+        "# HANDOFF\n- 2025-12-14 12:47 MSK Connected with postgres://app:hunter2hunter2@db:5432/app."
+        " Verified: psql -> ok\n"
+    )
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press(*"old.md")
+        await wait_until_async(lambda: "would add" in _preview(app), "the preview")
+        assert "masked: a password in a URL (1)" in _preview(app)
+        assert rows(db_path, "SELECT count(*) FROM entry") == [(0,)]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        [notice] = [n.message for n in app._notifications if "old.md" in n.message]
+        assert "Imported 1 entry from old.md." in notice
+        assert "Masked 1 secret before saving: a password in a URL." in notice
+    [(what,)] = rows(db_path, "SELECT what FROM entry")
+    assert "hunter2hunter2" not in what
+
+
+async def test_a_path_with_brackets_is_shown_as_typed(app_factory, project: Path) -> None:
+    """A path holding "[/]" used to end the app with a MarkupError in the preview."""
+    (project / "notes[").mkdir()
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await pilot.press(*"notes[/]x.md")
+        await wait_until_async(lambda: "No file at" in _preview(app), "the preview")
+        assert f"No file at {project}/notes[/]x.md." in _preview(app)
+        assert isinstance(app.screen, ImportScreen)

@@ -238,3 +238,33 @@ async def test_back_from_an_entry_the_cursor_stays_on_it(app_factory, demo_store
         assert entries.cursor == 3
         assert len(set(opened)) == 3  # three different entries, one after another
         assert entries.highlighted is not None and entries.highlighted.id == opened[-1]
+
+
+async def test_back_from_a_follow_up_the_cursor_stays_on_the_entry_not_its_row(
+    app_factory, demo_store: Path, clock
+) -> None:
+    """The follow-up is the newest entry, so every row below it moved down one: the cursor used
+    to keep its row number and land on the entry above the one that was open."""
+    clock.advance(days=30)  # the follow-up is made now: the top of the list
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        entries = app.screen.query_one(EntryList)
+        await pilot.press("1", "down", "enter")  # the second newest handoff
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        opened = app.screen.entry_id
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab", "ctrl+a", "ctrl+k", *"41 passed", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert entries._rows[0].entry.supersedes == opened  # the follow-up, on top
+        assert entries.cursor == 2
+        assert entries.highlighted is not None and entries.highlighted.id == opened
+        await pilot.press("enter")  # and Enter opens that entry again
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen) and app.screen.entry_id == opened

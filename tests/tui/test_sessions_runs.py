@@ -253,3 +253,33 @@ async def test_a_session_built_by_keys_is_summarised_with_every_section(app_fact
         "pytest -q   # expect: 40 passed",
     ):
         assert section in text, section
+
+
+async def test_a_command_and_its_error_are_shown_as_text_not_markup(
+    app_factory, db_path: Path, project: Path, clock
+) -> None:
+    """The command typed and the error it printed go into the run dialog and the "seen before"
+    lines: "[/]" in any of them used to end the app with a MarkupError."""
+    with Store.open(db_path, clock=clock, zone=MSK) as store:
+        store.add(
+            str(project),
+            Kind.INCIDENT,
+            {
+                "symptom": "IndexError: list[/] index out of range",
+                "cause": "empty [/] list",
+                "fix": "guard [b]it",
+            },
+        )
+    (project / "bad.py").write_text("raise IndexError('list[/] index out of range')\n")
+    app = app_factory()
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r", *f"{PY} bad.py --tag=[/]", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.result is not None)
+        assert app.is_running
+        result = str(app.screen.query_one("#run-result").render())
+        assert "IndexError: list[/] index out of range" in result
+        assert "cause: empty [/] list" in result and "fix: guard [b]it" in result
+        await pilot.press("escape", "i", *"IndexError: list[/] index out of range")
+        await wait_for(pilot, lambda: "Seen before:" in str(app.screen.query_one("#seen-before").render()))
+        assert "cause: empty [/] list" in str(app.screen.query_one("#seen-before").render())

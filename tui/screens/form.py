@@ -21,6 +21,7 @@ from textual.worker import Worker
 from storage.kinds import FIELDS, SEVERITIES, FieldSpec, Kind, Status
 from storage.validation import clean_fields, clean_tags, find_forbidden_char, find_placeholder
 from tui import messages
+from tui.terminal import printable
 
 if TYPE_CHECKING:
     from storage.records import Draft, Entry
@@ -200,11 +201,8 @@ class EntryForm(Screen[object]):
 
     def _show_earlier(self, found: list[tuple[Entry, str]]) -> None:
         panel = self.query_one("#seen-before", Static)
-        panel.update(
-            "\n".join([messages.SEEN_BEFORE, *(messages.seen_line(e, why) for e, why in found)])
-            if found
-            else ""
-        )
+        lines = [messages.SEEN_BEFORE, *(messages.seen_line(e, why) for e, why in found)] if found else []
+        panel.update(Text(printable("\n".join(lines))))  # earlier incidents' words: text, not markup
         panel.set_class(bool(found), "-shown")
 
     # -- drafts -------------------------------------------------------------------

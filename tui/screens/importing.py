@@ -24,7 +24,7 @@ PREVIEW_DEBOUNCE = 0.3
 
 
 class ImportScreen(ModalScreen[bool]):
-    """Dismisses with True when entries were imported."""
+    """Dismisses with True when entries (or changes to entries) were imported."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "import", "Import", id="import.run", priority=True),
@@ -91,7 +91,7 @@ class ImportScreen(ModalScreen[bool]):
     def _show(self, path: Path, report: dict[str, Any] | None, error: str) -> None:
         preview = self.query_one("#import-preview", Static)
         if report is None:
-            preview.update(error)
+            preview.update(Text(printable(error)))  # it quotes the path: "[/]" in it is not markup
             return
         from storage.files import home_relative
 
@@ -105,8 +105,12 @@ class ImportScreen(ModalScreen[bool]):
         if report["dry_run"]:
             self._ready_path = path
         else:
-            self.notify(messages.imported(report["added"], path.name))
-            self.dismiss(report["added"] > 0)
+            changes = report.get("events_added", 0)
+            notice = messages.imported(report["added"], path.name, changes)
+            if report.get("masked"):  # the preview said it would; the report is closed with the screen
+                notice += "\n" + messages.masked_counts(report["masked"])
+            self.notify(notice, markup=False)
+            self.dismiss(report["added"] > 0 or changes > 0)  # a status change shows in the list too
 
     def action_import(self) -> None:
         if self._ready_path is not None and self._ready_path == self._path():

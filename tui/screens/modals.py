@@ -38,14 +38,11 @@ class DuplicateScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog -warning"):
             yield Static(messages.DUPLICATE_TITLE, classes="dialog-title")
-            yield Static(
-                messages.duplicate_tui(
-                    self.existing,
-                    format_local(self.existing.created_at, self.zone),
-                    self.similarity,
-                ),
-                id="duplicate-text",
+            # Text, not markup: the earlier entry's summary is the user's ("[/]" in it is text).
+            text = messages.duplicate_tui(
+                self.existing, format_local(self.existing.created_at, self.zone), self.similarity
             )
+            yield Static(Text(printable(text)), id="duplicate-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(messages.SAVE_ANYWAY, id="save-anyway", variant="warning")
                 yield Button(messages.BACK_TO_FORM, id="cancel", variant="primary")

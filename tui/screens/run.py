@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +16,7 @@ from textual.widgets import Input, Log, Static
 
 from storage.kinds import Kind
 from tui import messages
+from tui.terminal import printable
 
 if TYPE_CHECKING:
     from storage.records import Entry
@@ -45,7 +47,7 @@ class RunScreen(ModalScreen[object]):
     def compose(self) -> ComposeResult:
         with Vertical(id="run-dialog", classes="dialog"):
             title = messages.RUN_TITLE if self.verify is None else messages.verify_title(self.verify)
-            yield Static(title, classes="dialog-title")
+            yield Static(Text(printable(title)), classes="dialog-title")  # it quotes the command
             if self.verify is None:
                 yield Input(placeholder=messages.RUN_PLACEHOLDER, id="run-command")
             yield Log(id="run-output", max_lines=2000, auto_scroll=True)
@@ -65,7 +67,8 @@ class RunScreen(ModalScreen[object]):
 
     def _start(self, command: str) -> None:
         self.command = command
-        self.query_one("#run-result", Static).update(messages.RUNNING.format(command=command))
+        running = messages.RUNNING.format(command=command)
+        self.query_one("#run-result", Static).update(Text(printable(running)))
         self._run(command)
 
     @work(thread=True, exclusive=True, group="run")
@@ -107,7 +110,8 @@ class RunScreen(ModalScreen[object]):
         self.result = result
         self._summary = summary
         text = messages.run_result(result, summary, self._seen, self.verify)
-        self.query_one("#run-result", Static).update(text)
+        # Text, not markup: it quotes what the command printed and earlier incidents' words.
+        self.query_one("#run-result", Static).update(Text(printable(text)))
 
     def action_record(self) -> None:
         from tui.screens.form import EntryForm

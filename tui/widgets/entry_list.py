@@ -122,7 +122,12 @@ class EntryList(ScrollView, can_focus=True):
         keep_cursor: bool = False,
         preloaded: tuple[int, list[Row]] | None = None,
     ) -> None:
-        """Show ``source`` (from the top unless ``keep_cursor``), counted in a worker unless ``preloaded``."""
+        """Show ``source`` (from the top unless ``keep_cursor``), counted in a worker unless ``preloaded``.
+
+        ``keep_cursor`` keeps the cursor on the entry it is on, wherever that entry's row now is
+        (new entries above it move it down); on the same row when the source no longer has it.
+        """
+        keep = self.highlighted.id if keep_cursor and self.highlighted is not None else None
         self._source = source
         self._generation += 1
         self._rows.clear()
@@ -136,25 +141,26 @@ class EntryList(ScrollView, can_focus=True):
             self._counted(generation, *preloaded)
             return
         self.run_worker(
-            lambda: self._count_in_thread(source, generation),
+            lambda: self._count_in_thread(source, generation, keep),
             thread=True,
             group="entry-list-count",
             exclusive=True,
         )
         self.refresh()
 
-    def _count_in_thread(self, source: RowSource, generation: int) -> None:
+    def _count_in_thread(self, source: RowSource, generation: int, keep: str | None = None) -> None:
         count = source.count()
         first = source.fetch(0, BLOCK) if count else []
-        self.app.call_from_thread(self._counted, generation, count, first)
+        index = source.index_of(keep) if keep and count else None
+        self.app.call_from_thread(self._counted, generation, count, first, index)
 
-    def _counted(self, generation: int, count: int, first: list[Row]) -> None:
+    def _counted(self, generation: int, count: int, first: list[Row], index: int | None = None) -> None:
         if generation != self._generation:
             return
         self._count = count
         self._store_block(generation, 0, first)
         self.virtual_size = Size(self.size.width, count)
-        self.cursor = min(self.cursor, max(0, count - 1))
+        self.cursor = min(self.cursor if index is None else index, max(0, count - 1))
         self.post_message(self.Counted(count))
         self.post_message(self.Highlighted(self.highlighted))
         self.refresh()
