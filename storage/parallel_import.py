@@ -18,6 +18,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +50,7 @@ PIECE_CHARS = 1_000_000
 after the last piece is read."""
 BATCH_ROWS = 10_000
 """Rows stored per transaction."""
+PARENT_CHECK_SECONDS = 0.5
 
 _Packed = tuple[tuple[Any, ...], Prepared | None, dict[str, Any] | None]
 
@@ -79,6 +82,15 @@ def _start_worker(job: _Job) -> None:
     gc.disable()  # a short-lived process making acyclic data: collecting only costs
     # The storing process is the one the import waits for: it goes first for the CPU.
     os.nice(5)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the importing process is gone (killed: nothing tells the pool,
+    and a worker waiting for its next piece would wait for ever)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _read_piece(piece: tuple[int, int, int]) -> tuple[list[_Packed], Counter[str], list[tuple[int, str]]]:
