@@ -149,22 +149,27 @@ def import_in_pieces(
         ) as pool,
     ):
         read = pool.map(_read_piece, pieces)  # the workers start reading now
-        marker = RepeatMarker(our_lines(text, kind, store.zone))
-        batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
-        for index, (packed, part_repairs, not_understood) in enumerate(read):
-            entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]
-            log.entries += entries
-            log.repairs.update(part_repairs)
-            # As in parse_log: lines before the first entry are the file's preamble.
-            log.not_understood += not_understood if (index == 0 or seen_entry or entries) else []
-            seen_entry = seen_entry or bool(entries)
-            marker.mark(entries)
-            for entry, (_, prepared, line) in zip(entries, packed, strict=True):
-                if entry.imported and prepared is not None:
-                    batch.add(entry, prepared, line)
-            if len(batch) >= BATCH_ROWS:
-                batch.write()
-        batch.write()
+        try:
+            marker = RepeatMarker(our_lines(text, kind, store.zone))
+            batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
+            for index, (packed, part_repairs, not_understood) in enumerate(read):
+                entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]
+                log.entries += entries
+                log.repairs.update(part_repairs)
+                # As in parse_log: lines before the first entry are the file's preamble.
+                log.not_understood += not_understood if (index == 0 or seen_entry or entries) else []
+                seen_entry = seen_entry or bool(entries)
+                marker.mark(entries)
+                for entry, (_, prepared, line) in zip(entries, packed, strict=True):
+                    if entry.imported and prepared is not None:
+                        batch.add(entry, prepared, line)
+                if len(batch) >= BATCH_ROWS:
+                    batch.write()
+            batch.write()
+        except BaseException:
+            # A failed write (a full disk) or ctrl+c: the pieces not yet read are not read.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     take_changes(store, report, changes_in(log, source, store), mirror=mirror)
     if mirror:
         report.mirror_errors += [result.error for result in store.flush_mirror(project) if result.error]

@@ -178,3 +178,28 @@ def test_row_columns_are_the_columns_of_an_entry_row() -> None:
         "00000000000000aa",
     )
     assert tuple(row) == ROW_COLUMNS
+
+
+def test_a_write_that_fails_half_way_stops_the_import_with_whole_batches_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
+    monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
+    log_path = tmp_path / "project" / "HANDOFF.md"
+    log_path.parent.mkdir()
+    log_path.write_text(_log(tmp_path), encoding="utf-8")
+    store = Store.open(tmp_path / "logbook.db", clock=FakeClock(), zone=MSK)
+    write_rows, calls = Store.write_rows, []
+
+    def disk_full_on_the_third(self: Store, *args: Any, **kwargs: Any) -> tuple[list[str], list[str]]:
+        calls.append(len(args[1]))
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return write_rows(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "write_rows", disk_full_on_the_third)
+    with pytest.raises(OSError, match="No space left"):
+        parallel_import.import_in_pieces(
+            store, str(log_path.parent), log_path, log_path.read_bytes(), mirror=False, source="import"
+        )
+    assert store.count(str(log_path.parent)) == sum(calls[:2]) > 0  # two whole batches, nothing torn
