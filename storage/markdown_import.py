@@ -366,7 +366,9 @@ def parse_piece(
     start = 0
     block = False
     for number, line in enumerate(text.split("\n"), start=line_offset + 1):
-        for piece in _repair_line(line, log.repairs):
+        # Most lines need no repair: plain ASCII with no second entry glued on (no call made).
+        pieces = (line,) if line.isascii() and "- 20" not in line else _repair_line(line, log.repairs)
+        for piece in pieces:
             heading = _HEADING_DATED.match(piece)
             dated = _DATED.match(piece)
             if heading or dated:
