@@ -28,6 +28,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 LOGBOOK = str(Path(sys.executable).with_name("logbook"))
+Clean = tuple[dict[str, object], list[tuple[object, ...]], dict[str, int]]
+"""One clean import's report, stored rows and mirror lines per entry id."""
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +79,18 @@ def one_clean_import(
     return report, rows, lines
 
 
+def _empty(root: Path) -> tuple[Path, Path]:
+    """A project directory and a new store (its schema made before the imports race)."""
+    (root / "project").mkdir()
+    Store.open(root / "logbook.db").close()
+    return root / "project", root / "logbook.db"
+
+
 def test_two_imports_of_one_big_log_at_once_store_it_once(
-    big_log: Path, tmp_path: Path, one_clean_import: tuple[dict[str, object], list[object], dict[str, int]]
+    big_log: Path, tmp_path: Path, one_clean_import: Clean
 ) -> None:
     _, clean_rows, clean_lines = one_clean_import
-    project, db = tmp_path / "project", tmp_path / "logbook.db"
-    project.mkdir()
-    Store.open(db).close()
+    project, db = _empty(tmp_path)
     reports = [_finished(process) for process in [_import(db, project, big_log) for _ in range(2)]]
     rows, lines = _state(db, project)
     assert rows == clean_rows
@@ -92,12 +99,10 @@ def test_two_imports_of_one_big_log_at_once_store_it_once(
 
 
 def test_an_import_killed_half_way_then_run_again_ends_as_one_clean_import(
-    big_log: Path, tmp_path: Path, one_clean_import: tuple[dict[str, object], list[object], dict[str, int]]
+    big_log: Path, tmp_path: Path, one_clean_import: Clean
 ) -> None:
     _, clean_rows, clean_lines = one_clean_import
-    project, db = tmp_path / "project", tmp_path / "logbook.db"
-    project.mkdir()
-    Store.open(db).close()
+    project, db = _empty(tmp_path)
     first = _import(db, project, big_log)
 
     def stored() -> int:
