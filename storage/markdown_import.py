@@ -78,7 +78,7 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("consequences", r"consequences?|consequence"),
 )
 _LABEL_RE = re.compile(
-    # (The lookahead for a label's first letter is only for speed: 30% off a big import.)
+    # (The lookahead for a label's first letter is only for speed: it takes 30% off this search.)
     r"(?:^|(?<=[\s.;,(—–\ufffd]))(?=[cdefmnrsvw])(?P<label>"
     + "|".join(f"(?P<{name}_{i}>{pattern})" for i, (name, pattern) in enumerate(_LABELS))
     + r")(?:\s*\([^)]{1,40}\))?\s*(?::|(?<=verified)\s+(?=with\b|via\b|by\b|[\w.\\/`$\"'-]))",
