@@ -252,6 +252,7 @@ def sync(store: Store, project: str) -> list[ImportReport]:
     taken for a hand-written entry), and each file is read under its append lock, so
     no logbook process is half-way through a line while it is read.
     """
+    from storage import parallel_import
     from storage.mirror import MirrorWriteError, open_for_append
 
     store.flush_mirror(project)
@@ -284,13 +285,18 @@ def sync(store: Store, project: str) -> list[ImportReport]:
             and _digest(data[: state["size"]]) == state["digest"]
         ):
             start = state["size"]  # only appended to: read the new part
-        log = parse_log(data[start:], name=name, default_zone=store.zone)
-        if start:
-            offset = data[:start].count(b"\n")
+        offset = data[:start].count(b"\n")
+        if len(data) - start >= PARALLEL_FROM_BYTES and parallel_import.can_read_in_pieces():
+            # A fresh clone's first sync of a long mirror: as fast as `logbook import`.
+            report = parallel_import.import_in_pieces(
+                store, project, path, data[start:], mirror=False, source="sync", lines_before=offset
+            )
+        else:
+            log = parse_log(data[start:], name=name, default_zone=store.zone)
             for entry in log.entries:
                 entry.line += offset
             log.not_understood = [(n + offset, text) for n, text in log.not_understood]
-        report = import_log(store, project, log, mirror=False, source="sync", path=str(path))
+            report = import_log(store, project, log, mirror=False, source="sync", path=str(path))
         store.save_sync_state(project, name, len(data), stat.st_mtime_ns, _digest(data))
         reports.append(report)
     return reports

@@ -128,14 +128,28 @@ def _collector_paused() -> Iterator[None]:
 
 
 def import_in_pieces(
-    store: Store, project: str, path: Path, data: bytes, *, mirror: bool, source: str
+    store: Store,
+    project: str,
+    path: Path,
+    data: bytes,
+    *,
+    mirror: bool,
+    source: str,
+    lines_before: int = 0,
 ) -> ImportReport:
-    """Store the new entries of the log ``data`` (read from ``path``), as import_log would."""
+    """Store the new entries of the log ``data`` (read from ``path``), as import_log would.
+
+    ``lines_before``: ``data`` is the end of the file (what sync has not read yet), and
+    this many lines come before it (line numbers are the file's).
+    """
     text, repairs = decode(data)
     kind = default_kind(path.name, text)
     log = ParsedLog(name=path.name, repairs=repairs)
     report = ImportReport(path=str(path), log=log)
-    pieces = piece_bounds(text, max(2, len(text) // PIECE_CHARS))
+    pieces = [
+        (start, end, lines + lines_before)
+        for start, end, lines in piece_bounds(text, max(2, len(text) // PIECE_CHARS))
+    ]
     job = _Job(text, kind, store.zone, project, source, path.name, mirror)
     workers = min(os.cpu_count() or 1, 8, len(pieces))
     seen_entry = False
@@ -150,7 +164,10 @@ def import_in_pieces(
     ):
         read = pool.map(_read_piece, pieces)  # the workers start reading now
         try:
-            marker = RepeatMarker(our_lines(text, kind, store.zone))
+            ours = our_lines(text, kind, store.zone)
+            for entry in ours:
+                entry.line += lines_before
+            marker = RepeatMarker(ours)
             batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
             for index, (packed, part_repairs, not_understood) in enumerate(read):
                 entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]

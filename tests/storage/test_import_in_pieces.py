@@ -203,3 +203,31 @@ def test_a_write_that_fails_half_way_stops_the_import_with_whole_batches_stored(
             store, str(log_path.parent), log_path, log_path.read_bytes(), mirror=False, source="import"
         )
     assert store.count(str(log_path.parent)) == sum(calls[:2]) > 0  # two whole batches, nothing torn
+
+
+def test_a_sync_of_a_long_unread_mirror_reads_it_in_pieces_as_it_would_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import importing
+
+    monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
+    monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
+    text = _log(tmp_path)
+    first_part = text[: text.index("\n- ", len(text) // 3) + 1]
+    results = []
+    for way, threshold in (("pieces", 50_000), ("whole", 10**12)):
+        monkeypatch.setattr(importing, "PARALLEL_FROM_BYTES", threshold)
+        project = tmp_path / way
+        project.mkdir()
+        store = Store.open(tmp_path / f"{way}.db", clock=FakeClock(), zone=MSK)
+        mirror = project / "HANDOFF.md"
+        mirror.write_text(first_part, encoding="utf-8")
+        importing.sync(store, str(project))  # read up to here
+        with mirror.open("a", encoding="utf-8") as handle:  # a teammate's push, pulled
+            handle.write(text[len(first_part) :])
+        [report] = importing.sync(store, str(project))
+        results.append((report, store))
+    (pieces, store), (whole, whole_store) = results
+    report = _same_report(pieces, whole)
+    assert report["added"] > 300 and min(e.line for e in pieces.log.entries) > first_part.count("\n")
+    assert _rows(store) == _rows(whole_store)
