@@ -1,0 +1,70 @@
+"""Notices quote paths, OS errors and what was typed: shown as written, never read as markup.
+
+A project under a directory such as ``proj[/]x`` used to end the app with a MarkupError as
+soon as a notice named a file in it; ``[b]`` in typed text used to turn bold and vanish.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.message import Message
+from textual.notifications import Notification, Notify
+from textual.widgets._toast import Toast
+
+from tests.conftest import FakeClock, git_project
+from tests.tui.conftest import MSK, rows, settle
+from tests.waiting import wait_until_async
+from tui.app import LogbookApp, make_app
+from tui.screens.main import MainScreen
+
+
+class Notices:
+    """Every notification the app raised, kept here (a toast goes away on its own clock)."""
+
+    def __init__(self) -> None:
+        self.raised: list[Notification] = []
+
+    def hook(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.raised.append(message.notification)
+
+    def shown(self) -> list[str]:
+        """What each toast shows, drawn by textual's own Toast (not exported, hence ``_toast``)."""
+        return [str(Toast(notification).render()) for notification in self.raised]
+
+    def showing(self, text: str) -> bool:
+        return any(text in shown for shown in self.shown())
+
+
+@pytest.fixture
+def bracketed(tmp_path: Path) -> Path:
+    """A checkout whose path holds "[/]": a directory "proj[" with "]x" in it."""
+    return git_project(tmp_path / "proj[/]x")
+
+
+def app_in(project: Path, db_path: Path, clock: FakeClock) -> LogbookApp:
+    return make_app(db_path=db_path, project=project, clock=clock, zone=MSK, cursor_blink=False)
+
+
+async def test_mirror_errors_quoting_a_bracketed_path_are_shown_as_written(
+    bracketed: Path, db_path: Path, clock: FakeClock
+) -> None:
+    (bracketed / "HANDOFF.md").mkdir()  # a directory where the mirror file should be
+    quoted = f"({bracketed / 'HANDOFF.md'} is a directory, not a file)"
+    notices = Notices()
+    app = app_in(bracketed, db_path, clock)
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"checked the build", "ctrl+s")
+        await wait_until_async(lambda: notices.showing("Saved note"), "the saved notice")
+        assert notices.showing(f"HANDOFF.md could not be written {quoted}")
+        assert isinstance(app.screen, MainScreen)
+    notices = Notices()
+    app = app_in(bracketed, db_path, clock)  # the next start tries the pending line again
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
+        await wait_until_async(lambda: notices.showing("could not be written"), "the pending warning")
+        assert notices.showing(f"1 mirror lines could not be written {quoted}")
+        assert isinstance(app.screen, MainScreen)
+    assert rows(db_path, "SELECT kind, text FROM entry") == [("note", "checked the build")]
