@@ -17,6 +17,7 @@ from tests.conftest import FakeClock, git_project
 from tests.tui.conftest import MSK, rows, settle
 from tests.waiting import wait_until_async
 from tui.app import LogbookApp, make_app
+from tui.screens.export import ExportScreen
 from tui.screens.main import MainScreen
 
 
@@ -46,6 +47,34 @@ def bracketed(tmp_path: Path) -> Path:
 
 def app_in(project: Path, db_path: Path, clock: FakeClock) -> LogbookApp:
     return make_app(db_path=db_path, project=project, clock=clock, zone=MSK, cursor_blink=False)
+
+
+async def test_saved_and_export_notices_quote_a_bracketed_path(
+    bracketed: Path, db_path: Path, clock: FakeClock
+) -> None:
+    notices = Notices()
+    app = app_in(bracketed, db_path, clock)
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"checked the [b]build[/b]", "ctrl+s")
+        await wait_until_async(lambda: notices.showing("Saved note"), "the saved notice")
+        assert notices.showing(f"and appended it to {bracketed / 'HANDOFF.md'}.")
+        await pilot.press("x")
+        await wait_until_async(
+            lambda: isinstance(app.screen, ExportScreen) and app.screen.text, "the summary"
+        )
+        await pilot.press("ctrl+s")
+        await wait_until_async(lambda: notices.showing("Wrote "), "the export notice")
+        [written] = bracketed.glob("logbook-session-*.md")
+        assert notices.showing(f"Wrote {written}.")
+        assert written.read_text() == app.screen.text
+        written.unlink()
+        written.mkdir()  # the next save cannot replace it
+        await pilot.press("ctrl+s")
+        await wait_until_async(lambda: notices.showing(f"{written}: "), "the export error")
+        assert notices.showing(f"{written}: Is a directory")
+        assert isinstance(app.screen, ExportScreen)
+    assert rows(db_path, "SELECT kind, text FROM entry") == [("note", "checked the [b]build[/b]")]
 
 
 async def test_mirror_errors_quoting_a_bracketed_path_are_shown_as_written(
