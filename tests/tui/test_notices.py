@@ -13,10 +13,13 @@ from textual.message import Message
 from textual.notifications import Notification, Notify
 from textual.widgets._toast import Toast
 
+from storage.kinds import Kind
+from storage.store import Store
 from tests.conftest import FakeClock, git_project
 from tests.tui.conftest import MSK, rows, settle
 from tests.waiting import wait_until_async
 from tui.app import LogbookApp, make_app
+from tui.screens.detail import DetailScreen
 from tui.screens.export import ExportScreen
 from tui.screens.main import MainScreen
 
@@ -97,3 +100,45 @@ async def test_mirror_errors_quoting_a_bracketed_path_are_shown_as_written(
         assert notices.showing(f"1 mirror lines could not be written {quoted}")
         assert isinstance(app.screen, MainScreen)
     assert rows(db_path, "SELECT kind, text FROM entry") == [("note", "checked the build")]
+
+
+async def test_detail_notices_quote_typed_text_and_paths_as_written(
+    bracketed: Path, db_path: Path, clock: FakeClock
+) -> None:
+    (bracketed / "INCIDENTS.md").mkdir()  # every incident notice names it, and the OS error quotes its path
+    with Store.open(db_path, clock=clock, zone=MSK) as store:
+        store.add(
+            str(bracketed),
+            Kind.INCIDENT,
+            {
+                "symptom": "IndexError: list[/] index out of range",
+                "cause": "empty [/] list",
+                "status": "open",
+            },
+        )
+    quoted = f"INCIDENTS.md pending: {bracketed / 'INCIDENTS.md'} is a directory, not a file)"
+    notices = Notices()
+    app = app_in(bracketed, db_path, clock)
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "enter")
+        await wait_until_async(
+            lambda: isinstance(app.screen, DetailScreen) and app.screen.entry, "the detail"
+        )
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("tab", *"rolled back [b]v2[/b]", "tab", *"12:4[/]1", "ctrl+s")
+        await wait_until_async(lambda: notices.showing("Not saved"), "the refusal")
+        assert notices.showing("'12:4[/]1' is not a time like")
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("tab", *"rolled back [b]v2[/b]", "ctrl+s")
+        await wait_until_async(lambda: notices.showing("Recorded timeline event"), "the event notice")
+        assert notices.showing(quoted)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("tab", *"on port [8002] now", "ctrl+s")  # default choice: mitigated
+        await wait_until_async(lambda: notices.showing("is now mitigated"), "the status notice")
+        assert notices.showing(quoted)
+        assert isinstance(app.screen, DetailScreen)
+    assert rows(db_path, "SELECT type FROM event ORDER BY seq") == [("timeline",), ("status",)]
