@@ -180,3 +180,27 @@ def test_restored_events_must_make_sense_for_their_entry(store: Store, project: 
         ("status", "mitigated"),
     ]
     assert store.get(entry_id).status == "mitigated" and store.get(note_id).verification == "pass"
+
+
+def test_events_are_in_time_order_however_late_they_arrive(store: Store, project: Path) -> None:
+    """A status synced from a teammate or restored from an export can reach the store after a
+    newer one: the history and the postmortem used to take them in the order they arrived."""
+    from storage import postmortem
+
+    entry_id = store.add(
+        str(project), Kind.INCIDENT, {"symptom": "db down", "cause": "unknown", "status": "open"}
+    ).entry.id
+    reported = store.get(entry_id).created_at
+    mitigated = {"status": "mitigated", "previous": "open", "note": "failed over"}
+    resolved = {"status": "resolved", "previous": "mitigated", "note": "disk replaced"}
+    later = NewEvent("00000000000000g2", entry_id, "status", reported + timedelta(hours=2), resolved)
+    earlier = NewEvent("00000000000000g1", entry_id, "status", reported + timedelta(hours=1), mitigated)
+    assert store.add_events([later]).added == ["00000000000000g2"]
+    assert store.add_events([earlier]).added == ["00000000000000g1"]  # the older one, arriving last
+    in_time_order = ["00000000000000g1", "00000000000000g2"]
+    assert [e.id for e in store.events(entry_id)] == in_time_order
+    assert [e.id for e in store.events_for([entry_id])[entry_id]] == in_time_order
+    assert store.get(entry_id).status == "resolved"
+    report = postmortem.to_markdown(store.get(entry_id), store.events(entry_id), [], store.zone)
+    assert "- Time to mitigate: 1 h 0 min" in report  # the first mitigation by time, not by arrival
+    assert "- Time to resolve: 2 h 0 min" in report
