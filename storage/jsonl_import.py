@@ -158,9 +158,13 @@ def import_export(store: Store, project: str, path: Path, *, dry_run: bool = Fal
     result = store.add_many(project, read.entries, source="import")
     report.added, report.skipped = result.added, result.skipped
     report.refused = [_refusal("entry", p, problems) for p, problems in result.refused]
-    events = store.add_events(read.events)
+    # An export lists events by time, and a teammate's "done" (its mirror line dated to the
+    # minute) can be older than the action it closes: actions go in first, so it finds it.
+    order = sorted(range(len(read.events)), key=lambda i: read.events[i].type == "action-done")
+    events = store.add_events([read.events[i] for i in order])
     report.events_added, report.events_skipped = len(events.added), len(events.skipped)
-    report.events_refused = [_refusal("event", p, problems) for p, problems in events.refused]
+    refused = sorted(((order[p - 1] + 1, problems) for p, problems in events.refused), key=lambda r: r[0])
+    report.events_refused = [_refusal("event", p, problems) for p, problems in refused]
     report.mirror_errors = result.mirror_errors + events.mirror_errors
     report.masked.update([*result.masked, *events.masked])
     return report

@@ -530,16 +530,22 @@ class Store:
             )
 
     def events(self, entry_id: str) -> list[Event]:
-        rows = self._read().execute(f"{EVENT_SELECT} WHERE entry_id = ? ORDER BY seq", (entry_id,))
+        """An entry's events, oldest first: by time, not by arrival (a teammate's synced line,
+        or an export restored, may come in after newer ones); same time: as they arrived."""
+        rows = self._read().execute(
+            f"{EVENT_SELECT} WHERE entry_id = ? ORDER BY created_at, seq", (entry_id,)
+        )
         return [event_from_row(row) for row in rows]
 
     def events_for(self, entry_ids: Sequence[str]) -> dict[str, list[Event]]:
-        """Events of many entries at once, oldest first per entry."""
+        """Events of many entries at once, oldest first per entry (in ``events``'s order)."""
         found: dict[str, list[Event]] = {}
         for start in range(0, len(entry_ids), 500):
             chunk = list(entry_ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            rows = self._read().execute(f"{EVENT_SELECT} WHERE entry_id IN ({marks}) ORDER BY seq", chunk)
+            rows = self._read().execute(
+                f"{EVENT_SELECT} WHERE entry_id IN ({marks}) ORDER BY created_at, seq", chunk
+            )
             for row in rows:
                 event = event_from_row(row)
                 found.setdefault(event.entry_id, []).append(event)

@@ -31,9 +31,13 @@ def git(cwd: Path, *args: str) -> str:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
+    """The project every test works in: ``git_project`` at tmp_path/proj."""
+    return git_project(tmp_path / "proj")
+
+
+def git_project(root: Path) -> Path:
     """A git repository with one commit, on branch main, with a known author."""
-    root = tmp_path / "proj"
-    root.mkdir()
+    root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.name", "Ada Lovelace")
     git(root, "config", "user.email", "ada@example.com")

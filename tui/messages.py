@@ -28,6 +28,7 @@ INIT_GITATTRIBUTES = "Added to .gitattributes: {rules} (branches that both appen
 INIT_ALREADY = ".gitattributes already merges HANDOFF.md and INCIDENTS.md with union."
 INIT_IMPORTED = "Took in {count} entries from the existing logs."
 WROTE = "Wrote {target}."
+WRITE_FAILED = "{target}: {error}"
 NO_SESSION = "No work session yet in this project: add an entry, or `logbook session start`."
 NO_OPEN_SESSION = "No session is open."
 NO_OPEN_SESSION_TUI = "No work session is open: the next entry starts one."

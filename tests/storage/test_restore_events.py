@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -180,3 +181,56 @@ def test_restored_events_must_make_sense_for_their_entry(store: Store, project: 
         ("status", "mitigated"),
     ]
     assert store.get(entry_id).status == "mitigated" and store.get(note_id).verification == "pass"
+
+
+def test_events_are_in_time_order_however_late_they_arrive(store: Store, project: Path) -> None:
+    """A status synced from a teammate or restored from an export can reach the store after a
+    newer one: the history and the postmortem used to take them in the order they arrived."""
+    from storage import postmortem
+
+    entry_id = store.add(
+        str(project), Kind.INCIDENT, {"symptom": "db down", "cause": "unknown", "status": "open"}
+    ).entry.id
+    reported = store.get(entry_id).created_at
+    mitigated = {"status": "mitigated", "previous": "open", "note": "failed over"}
+    resolved = {"status": "resolved", "previous": "mitigated", "note": "disk replaced"}
+    later = NewEvent("00000000000000g2", entry_id, "status", reported + timedelta(hours=2), resolved)
+    earlier = NewEvent("00000000000000g1", entry_id, "status", reported + timedelta(hours=1), mitigated)
+    assert store.add_events([later]).added == ["00000000000000g2"]
+    assert store.add_events([earlier]).added == ["00000000000000g1"]  # the older one, arriving last
+    in_time_order = ["00000000000000g1", "00000000000000g2"]
+    assert [e.id for e in store.events(entry_id)] == in_time_order
+    assert [e.id for e in store.events_for([entry_id])[entry_id]] == in_time_order
+    assert store.get(entry_id).status == "resolved"
+    report = postmortem.to_markdown(store.get(entry_id), store.events(entry_id), [], store.zone)
+    assert "- Time to mitigate: 1 h 0 min" in report  # the first mitigation by time, not by arrival
+    assert "- Time to resolve: 2 h 0 min" in report
+
+
+def test_an_export_restores_an_action_done_dated_before_its_action(
+    store: Store, project: Path, cli, tmp_path: Path
+) -> None:
+    """A teammate's line is dated to the minute: their "done" taken in by sync can be older than
+    the action it closes. An export lists events by time, and its restore refused that "done"."""
+    entry_id = incident(store, project)
+    added = store.get(entry_id).created_at + timedelta(minutes=5)
+    action = NewEvent("00000000000000h1", entry_id, "action", added, {"number": 1, "text": "alert on disk"})
+    done = NewEvent(
+        "00000000000000h2", entry_id, "action-done", added - timedelta(seconds=30), {"number": 1, "text": ""}
+    )
+    assert store.add_events([action]).added == ["00000000000000h1"]
+    assert store.add_events([done]).added == ["00000000000000h2"]
+    assert [e.type for e in store.events(entry_id)] == ["action-done", "action"]
+    export = tmp_path / "all.jsonl"
+    assert cli("export", "--format", "jsonl", "-o", str(export)).code == 0
+    [record] = [json.loads(line) for line in export.read_text().splitlines()]
+    assert [e["type"] for e in record["events"]] == ["action-done", "action"]
+    # A "done" of an action the incident never had, first: still refused, and said to be event 1.
+    never = {**record["events"][0], "id": "00000000000000h0", "number": 2}
+    record["events"].insert(0, never)
+    export.write_text(json.dumps(record) + "\n")
+    restored = cli("--db", str(tmp_path / "new.db"), "import", str(export), "--json")
+    assert (restored.json()[0]["events_added"], restored.json()[0]["events_refused"]) == (2, 1)
+    assert "event 1: action: incident" in restored.err and "has no action item 2" in restored.err
+    with Store.open(tmp_path / "new.db") as new:
+        assert [e.id for e in new.events(entry_id)] == ["00000000000000h2", "00000000000000h1"]

@@ -9,6 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown
 
@@ -121,6 +122,11 @@ class DetailScreen(Screen[None]):
         )
         self.app.call_from_thread(self.query_one("#detail", Markdown).update, text)
 
+    def _notify(self, notice: str, severity: SeverityLevel = "information") -> None:
+        """From a worker: a refusal quotes what was typed, a mirror error the file's path
+        ("[/]" in either is not markup)."""
+        self.app.call_from_thread(self.notify, notice, severity=severity, markup=False)
+
     def action_incident_event(self) -> None:
         from tui.screens.modals import IncidentEventScreen
 
@@ -145,9 +151,9 @@ class DetailScreen(Screen[None]):
                 self.entry_id, event_type, text, at=at, number=number, source="tui", context=context
             )
         except Refused as error:
-            self.app.call_from_thread(self.notify, messages.refused(error.problems), severity="error")
+            self._notify(messages.refused(error.problems), severity="error")
             return
-        self.app.call_from_thread(self.notify, messages.incident_event(result))
+        self._notify(messages.incident_event(result))
         self.app.call_from_thread(self._load)
 
     def action_status(self) -> None:
@@ -175,7 +181,7 @@ class DetailScreen(Screen[None]):
                 context=git_context(Path(self.logbook.project)),
             )
         except Refused as error:
-            self.app.call_from_thread(self.notify, messages.refused(error.problems), severity="error")
+            self._notify(messages.refused(error.problems), severity="error")
             return
-        self.app.call_from_thread(self.notify, messages.status_changed(result))
+        self._notify(messages.status_changed(result))
         self.app.call_from_thread(self._load)

@@ -95,12 +95,14 @@ class ExportScreen(Screen[None]):
     def _save(self, target: Path, text: str) -> None:
         from storage.files import write_atomically
 
+        # Both notices quote the path: "[/]" in a directory's name is not markup.
         try:
             write_atomically(target, [text])
         except OSError as error:
-            self.app.call_from_thread(self.notify, f"{target}: {error.strerror}", severity="error")
+            notice = messages.WRITE_FAILED.format(target=target, error=error.strerror)
+            self.app.call_from_thread(self.notify, notice, severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, messages.WROTE.format(target=target))
+        self.app.call_from_thread(self.notify, messages.WROTE.format(target=target), markup=False)
 
     def action_toggle_format(self) -> None:
         self.as_json = not self.as_json

@@ -316,7 +316,8 @@ class EntryForm(Screen[object]):
 
     def _saved(self, result: Saved) -> None:
         severity = "warning" if result.mirror_error else "information"
-        self.notify(messages.saved(result), severity=severity, timeout=6)
+        # It names the mirror file, and an OS error quotes its path: "[/]" in it is not markup.
+        self.notify(messages.saved(result), severity=severity, timeout=6, markup=False)
         self.dismiss(result)
 
     def _refused(self, problems: list[object]) -> None:

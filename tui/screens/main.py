@@ -107,7 +107,7 @@ class MainScreen(Screen[None]):
         self.query_one(EntryList).set_source(source, preloaded=(opening.count, opening.rows))
         if opening.mirror_errors:
             message = messages.mirror_pending(opening.pending_mirror, opening.mirror_errors[0])
-            self.notify(message, severity="warning", timeout=8)
+            self.notify(message, severity="warning", timeout=8, markup=False)  # quotes the path
         if opening.drafts:
             self._offer_drafts(opening.drafts)
         # After the first frame is on screen: a first sync may read a large file.
