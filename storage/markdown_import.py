@@ -86,7 +86,7 @@ _LABEL_RE = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedEntry:
     """One dated entry found in a file."""
 

@@ -124,7 +124,11 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # What was made meanwhile goes straight to the oldest generation: switched back
+            # on, the collector would first walk it all as young objects (0.2 s at 50 MB).
+            gc.freeze()
             gc.enable()
+            gc.unfreeze()
 
 
 def import_in_pieces(
