@@ -122,7 +122,8 @@ def draft_line(draft: Draft, when: str) -> str:
 
 
 def mirror_pending(count: int, error: str) -> str:
-    return f"{count} mirror lines could not be written ({error}); they stay pending."
+    lines = "1 mirror line" if count == 1 else f"{count:,} mirror lines"
+    return f"{lines} could not be written ({error}); {'it stays' if count == 1 else 'they stay'} pending."
 
 
 def restore_report(report: dict[str, Any]) -> list[str]:
@@ -321,7 +322,8 @@ def list_status(count: int | None, kind: str | None, query: str, in_session: boo
 
 
 def pending_lines(count: int) -> str:
-    return f"{count} mirror lines pending (logbook mirror repair)"
+    lines = "1 mirror line" if count == 1 else f"{count:,} mirror lines"
+    return f"{lines} pending (logbook mirror repair)"
 
 
 def times_in(zone: str) -> str:

@@ -98,8 +98,10 @@ async def test_mirror_errors_quoting_a_bracketed_path_are_shown_as_written(
     app = app_in(bracketed, db_path, clock)  # the next start tries the pending line again
     async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
         await wait_until_async(lambda: notices.showing("could not be written"), "the pending warning")
-        assert notices.showing(f"1 mirror lines could not be written {quoted}")
+        assert notices.showing(f"1 mirror line could not be written {quoted}; it stays pending.")
         assert isinstance(app.screen, MainScreen)
+        status = str(app.screen.query_one("#status").render())
+        assert "1 mirror line pending (logbook mirror repair)" in status
     assert rows(db_path, "SELECT kind, text FROM entry") == [("note", "checked the build")]
 
 
