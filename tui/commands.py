@@ -417,7 +417,7 @@ def _export_jsonl(ctx: Context) -> int:
 
         target = Path(ctx.args.output)
         write_atomically(target, lines())
-        ctx.warn(messages.EXPORTED.format(count=count, target=target))
+        ctx.warn(messages.EXPORTED.format(entries=messages.entries(count), target=target))
     else:
         for line in lines():
             ctx.out.write(line)
@@ -512,7 +512,7 @@ def cmd_init(ctx: Context) -> int:
         ctx.say(messages.INIT_GITATTRIBUTES.format(rules=", ".join(added)))
     else:
         ctx.say(messages.INIT_ALREADY)
-    ctx.say(messages.INIT_IMPORTED.format(count=imported))
+    ctx.say(messages.INIT_IMPORTED.format(entries=messages.entries(imported)))
     return EXIT_OK
 
 
@@ -531,7 +531,7 @@ def cmd_mirror(ctx: Context) -> int:
         else:
             for name, written in counts.items():
                 if written:
-                    ctx.say(messages.MIRROR_REPAIRED.format(file=name, count=written))
+                    ctx.say(messages.MIRROR_REPAIRED.format(file=name, entries=messages.entries(written)))
             if not any(counts.values()):
                 ctx.say(messages.MIRROR_NOTHING_TO_REPAIR)
         for report in before:

@@ -174,6 +174,14 @@ def test_incident_status_change(cli, project: Path) -> None:
     assert "status open → mitigated" in (project / "INCIDENTS.md").read_text()
 
 
+def test_export_says_how_many_entries_it_wrote(cli, tmp_path: Path) -> None:
+    assert cli(*HANDOFF).code == 0
+    out = tmp_path / "one.jsonl"
+    exported = cli("export", "--format", "jsonl", "-o", str(out))
+    assert exported.code == 0
+    assert f"Exported 1 entry to {out}" in exported.err
+
+
 def test_export_then_import_into_another_store(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Everything comes back: an incident's status changes, timeline and verification too."""
     assert cli(*HANDOFF, "--tag", "api").code == 0

@@ -165,7 +165,7 @@ def test_unwritable_mirror_keeps_the_entry_and_repair_finishes(
 
     repaired = cli("mirror", "repair")
     assert repaired.code == 0, repaired
-    assert "HANDOFF.md: appended 1 missing entries" in repaired.out
+    assert "HANDOFF.md: appended 1 entry missing from it." in repaired.out
     after = path.read_bytes()
     assert after.startswith(before)
     assert after.count(new_id.encode()) == 1
