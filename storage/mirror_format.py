@@ -65,8 +65,13 @@ class MirrorLine:
 
 def condense(value: str, limit: int = FIELD_CUT_CHARS) -> tuple[str, bool]:
     """One line: line breaks become " / ", runs of blanks one space; cut past ``limit``."""
-    parts = [" ".join(line.split()) for line in value.splitlines()]
-    text = " / ".join(part for part in parts if part)
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        # Already one line of single spaces (every line break, other blank and unsafe
+        # character is unprintable): most fields, and the summary of every imported entry.
+        text = value
+    else:
+        parts = [" ".join(line.split()) for line in value.splitlines()]
+        text = " / ".join(part for part in parts if part)
     text = text.replace("<!--", "&lt;!--")
     if _UNSAFE.search(text):  # never a raw escape sequence in a file people `cat`
         text = _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
