@@ -23,6 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import pairwise
 from typing import Any
 
 from storage import mojibake
@@ -250,10 +251,27 @@ def _repair_line(line: str, repairs: Counter[str]) -> list[str]:
     line, fixed = mojibake.repair(line)
     if fixed:
         repairs["mojibake sequences decoded"] += fixed
-    pieces = _GLUED.split(line) if "- 20" in line else [line]
+    pieces = _split_glued(line) if "- 20" in line else [line]
     if len(pieces) > 1:
         repairs["entries glued onto the line before, split"] += len(pieces) - 1
     return pieces
+
+
+def _split_glued(line: str) -> list[str]:
+    """``_GLUED.split(line)``, 5x faster: candidates are found by their literal "- " (a
+    pattern that starts with a look-behind is tried at every position of every line)."""
+    cuts = [
+        match.start()
+        for match in _GLUED_AT.finditer(line)
+        if match.start() > 0 and not line[match.start() - 1].isspace()
+    ]
+    if not cuts:
+        return [line]
+    bounds = [0, *cuts, len(line)]
+    return [line[start:end] for start, end in pairwise(bounds)]
+
+
+_GLUED_AT = re.compile(r"- (?=\d{4}-\d{2}-\d{2}[ T]\d{1,2}:?\d{2})")
 
 
 PARALLEL_FROM_BYTES = 4_000_000
