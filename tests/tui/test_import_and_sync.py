@@ -100,12 +100,7 @@ async def test_import_screen_restores_an_export_with_its_events(
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await pilot.press(*"backup.jsonl")
-        await pilot.pause(0.5)
-        await settle(pilot)
-        preview = str(app.screen.query_one("#import-preview").render())
+        preview = await _preview_of(pilot, "backup.jsonl", shows="Would import")
         assert "Would import 1 entry (0 already present" in preview
         assert rows(db_path, "SELECT count(*) FROM entry") == [(0,)]
         await pilot.press("ctrl+s")
@@ -120,6 +115,15 @@ async def test_import_screen_restores_an_export_with_its_events(
 
 def _preview(app) -> str:
     return str(app.screen.query_one("#import-preview").render())
+
+
+async def _preview_of(pilot, path: str, *, shows: str) -> str:
+    """Open the import screen by keys, type ``path``, and wait for its preview to show ``shows``."""
+    await pilot.press("ctrl+o")
+    await settle(pilot)
+    await pilot.press(*path)
+    await wait_until_async(lambda: shows in _preview(pilot.app), "the preview")
+    return _preview(pilot.app)
 
 
 async def test_an_export_that_only_adds_events_refreshes_the_list(
@@ -147,10 +151,7 @@ async def test_an_export_that_only_adds_events_refreshes_the_list(
         await settle(pilot)
         entries = app.screen.query_one(EntryList)
         assert entries.highlighted.status == "open"
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await pilot.press(*"newer.jsonl")
-        await wait_until_async(lambda: "Would import" in _preview(app), "the preview")
+        await _preview_of(pilot, "newer.jsonl", shows="Would import")
         preview = _preview(app)
         assert "Would import 0 entries (1 already present, 0 refused)." in preview
         assert "Would restore 1 event" in preview
@@ -176,10 +177,7 @@ async def test_the_import_screen_says_what_it_masks(app_factory, db_path: Path, 
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await pilot.press(*"old.md")
-        await wait_until_async(lambda: "would add" in _preview(app), "the preview")
+        await _preview_of(pilot, "old.md", shows="would add")
         assert "masked: a password in a URL (1)" in _preview(app)
         assert rows(db_path, "SELECT count(*) FROM entry") == [(0,)]
         await pilot.press("ctrl+s")
@@ -198,9 +196,6 @@ async def test_a_path_with_brackets_is_shown_as_typed(app_factory, project: Path
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        await pilot.press(*"notes[/]x.md")
-        await wait_until_async(lambda: "No file at" in _preview(app), "the preview")
+        await _preview_of(pilot, "notes[/]x.md", shows="No file at")
         assert f"No file at {project}/notes[/]x.md." in _preview(app)
         assert isinstance(app.screen, ImportScreen)
