@@ -667,11 +667,27 @@ class Store:
             return found
         return self._new_session(db, project, moment)
 
-    def _open_session_at(self, db: sqlite3.Connection, project: str, moment: datetime) -> str | None:
+    def _open_session_at(
+        self, db: sqlite3.Connection, project: str, moment: datetime, *, resume: bool = False
+    ) -> str | None:
+        """The session open at ``moment`` (its last entry within the idle gap before it)."""
+        found = self._joinable_session(db, project, moment, resume=resume)
+        return found[0] if found else None
+
+    def _joinable_session(
+        self, db: sqlite3.Connection, project: str, moment: datetime, *, resume: bool
+    ) -> tuple[str, bool] | None:
+        """(id, closed by a bulk write) of the session an entry made at ``moment`` joins.
+
+        A bulk write closes a session of old entries at its last entry. ``resume``: such
+        a session is joined even after its end, within the idle gap (the next batch of
+        an import carries on with it, as one batch would have). A session a person
+        started or ended stays as they left it.
+        """
         from storage.sessions import session_gap
 
         row = db.execute(
-            "SELECT s.id, s.started_at, s.ended_at,"
+            "SELECT s.id, s.started_at, s.ended_at, s.explicit,"
             " (SELECT max(e.created_at) FROM entry e WHERE e.session_id = s.id)"
             " FROM work_session s WHERE s.project = ? AND s.started_at <= ?"
             " ORDER BY s.started_at DESC LIMIT 1",
@@ -679,12 +695,13 @@ class Store:
         ).fetchone()
         if row is None:
             return None
-        session_id, started, ended, last = row
-        if ended is not None and ended < to_db(moment):
+        session_id, started, ended, explicit, last = row
+        closed_by_bulk = ended is not None and not explicit and ended == last
+        if ended is not None and ended < to_db(moment) and not (resume and closed_by_bulk):
             return None
         if from_db(last or started) < moment - session_gap():
             return None
-        return str(session_id)
+        return str(session_id), closed_by_bulk
 
     def _new_session(
         self,
@@ -739,12 +756,19 @@ class Store:
         now = self.clock()
         placed = list(rows)
         for start, end in split_by_gap(times, session_gap()):
-            session_id = self._open_session_at(db, project, times[start])
-            if session_id is None:
-                over = times[end - 1] + session_gap() < now
+            over = times[end - 1] + session_gap() < now
+            found = self._joinable_session(db, project, times[start], resume=True)
+            if found is None:
                 session_id = self._new_session(
                     db, project, times[start], ended=times[end - 1] if over else None
                 )
+            else:
+                session_id, closed_by_bulk = found
+                if closed_by_bulk:  # it ends with this group now (or is open again)
+                    db.execute(
+                        "UPDATE work_session SET ended_at = ? WHERE id = ? AND ended_at < ?",
+                        (to_db(times[end - 1]) if over else None, session_id, to_db(times[end - 1])),
+                    )
             for index in ordered[start:end]:
                 row = rows[index]
                 placed[index] = (*row[:at_session], session_id, *row[at_session + 1 :])

@@ -96,6 +96,25 @@ def _rows(store: Store) -> list[tuple[Any, ...]]:
         return connection.execute(f"SELECT {columns} FROM entry ORDER BY id").fetchall()
 
 
+def _sessions(store: Store) -> tuple[int, list[list[str]]]:
+    """How many work sessions, and the entries (by id) of each closed one.
+
+    (Open ones are left out: the log's seed part lies within two hours of the store's
+    clock, so sessions the first part opened overlap, and each group of entries joins
+    the latest one open at its start, which depends on where a batch starts.)
+    """
+    with sqlite3.connect(store.path) as connection:
+        count = connection.execute("SELECT count(*) FROM work_session").fetchone()[0]
+        rows = connection.execute(
+            "SELECT e.session_id, e.id FROM entry e JOIN work_session s ON s.id = e.session_id"
+            " WHERE s.ended_at IS NOT NULL ORDER BY e.id"
+        ).fetchall()
+    groups: dict[str, list[str]] = {}
+    for session_id, entry_id in rows:
+        groups.setdefault(session_id, []).append(entry_id)
+    return count, sorted(groups.values())
+
+
 def _both(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, own: bool
 ) -> tuple[tuple[ImportReport, Store, Path], tuple[ImportReport, Store, Path]]:
@@ -133,6 +152,7 @@ def test_pieces_store_and_report_what_the_whole_file_does(
     (pieces, store, project), (whole, whole_store, whole_project) = _both(tmp_path, monkeypatch, own=True)
     report = _same_report(pieces, whole)
     assert _rows(store) == _rows(whole_store)
+    assert _sessions(store) == _sessions(whole_store)  # batches do not cut a session in two
 
     # Every case the log plants was met, so the comparison above compared something.
     assert report["added"] > 500 and report["already_in_store"] > 100
