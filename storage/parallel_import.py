@@ -50,6 +50,9 @@ PIECE_CHARS = 1_000_000
 after the last piece is read."""
 BATCH_ROWS = 10_000
 """Rows stored per transaction."""
+EARLY_BATCH_ROWS = 7_000
+"""Fewer rows are stored while the next piece is still being read (this process would
+wait for it anyway): what is left to store when the last piece comes is small."""
 PARENT_CHECK_SECONDS = 0.5
 
 _Packed = tuple[tuple[Any, ...], Prepared | None, dict[str, Any] | None]
@@ -166,14 +169,17 @@ def import_in_pieces(
             initargs=(job,),
         ) as pool,
     ):
-        read = pool.map(_read_piece, pieces)  # the workers start reading now
+        read = [pool.submit(_read_piece, piece) for piece in pieces]  # the workers start reading now
         try:
             ours = our_lines(text, kind, store.zone)
             for entry in ours:
                 entry.line += lines_before
             marker = RepeatMarker(ours)
             batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
-            for index, (packed, part_repairs, not_understood) in enumerate(read):
+            for index, next_piece in enumerate(read):
+                if len(batch) >= EARLY_BATCH_ROWS and not next_piece.done():
+                    batch.write()  # the next piece is not read yet: store what is ready meanwhile
+                packed, part_repairs, not_understood = next_piece.result()
                 entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]
                 log.entries += entries
                 log.repairs.update(part_repairs)

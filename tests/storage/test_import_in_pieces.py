@@ -6,8 +6,9 @@ only a whole-file reading would see: a line logbook wrote, cut short early in th
 file and appended whole at its end (the cut one is a repeat of the whole one); a
 logbook line a formatter wrapped over two lines; an entry the store already holds;
 and one a teammate typed into the TUI that a hand-written line repeats. Pieces of
-20,000 characters and batches of 300 rows make every one of them cross a piece or
-batch boundary (and a batch stored early must not count as "already in the store").
+20,000 characters and batches of 300 rows (100 while the next piece is still being
+read) make every one of them cross a piece or batch boundary (and a batch stored
+early must not count as "already in the store").
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def _both(
 ) -> tuple[tuple[ImportReport, Store, Path], tuple[ImportReport, Store, Path]]:
     monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
     monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
+    monkeypatch.setattr(parallel_import, "EARLY_BATCH_ROWS", 100)
     text = _log(tmp_path)
     results = []
     for way in ("pieces", "whole"):
@@ -205,6 +207,7 @@ def test_a_write_that_fails_half_way_stops_the_import_with_whole_batches_stored(
 ) -> None:
     monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
     monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
+    monkeypatch.setattr(parallel_import, "EARLY_BATCH_ROWS", 100)
     log_path = tmp_path / "project" / "HANDOFF.md"
     log_path.parent.mkdir()
     log_path.write_text(_log(tmp_path), encoding="utf-8")
@@ -232,6 +235,7 @@ def test_a_sync_of_a_long_unread_mirror_reads_it_in_pieces_as_it_would_whole(
 
     monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
     monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
+    monkeypatch.setattr(parallel_import, "EARLY_BATCH_ROWS", 100)
     text = _log(tmp_path)
     first_part = text[: text.index("\n- ", len(text) // 3) + 1]
     results = []
