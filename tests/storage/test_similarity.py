@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+import unicodedata
 
-from storage.similarity import NEAR_DUPLICATE_SCORE, similarity
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from storage.similarity import NEAR_DUPLICATE_SCORE, normalize, similarity
 
 SAME = [
     (
@@ -61,3 +66,11 @@ def test_distinct_entries_score_below_the_threshold(a: str, b: str) -> None:
 
 def test_empty_text_is_never_a_duplicate() -> None:
     assert similarity("", "anything") == 0.0
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_plain_ascii_is_normalised_as_the_general_rule_does(text: str) -> None:
+    # normalize() takes a table for ASCII text; the rule for any text is the regex.
+    general = re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    assert normalize(text) == general
+    assert normalize(text + "É") == re.sub(r"[^\w]+", " ", (text + "É").casefold()).strip()
