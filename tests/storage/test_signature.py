@@ -11,7 +11,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from storage import signature
 from storage.runner import run_command
 from storage.signature import error_line, error_signature, normalize_error
 
@@ -272,3 +275,47 @@ def test_one_failure_run_twice_from_different_places_has_one_signature(tmp_path:
     said = "pytest from repo root failed with ModuleNotFoundError: no module named 'app_missing_here'."
     assert error_signature(said) == error_signature(outputs[0])
     assert error_signature(said.replace("app_missing_here", "app")) != error_signature(outputs[0])
+
+
+# What error texts are made of: digits, hex, the separators of paths, hosts, times and
+# URLs, the words the parts look for, a letter beyond ASCII.
+_ERROR_PIECES = st.sampled_from(
+    [
+        *"abcdefxyzABCDEFXZ0123456789_-./\\:@[]'\" \n+~$%",
+        "é",
+        "ſ",
+        "File '",
+        "errno ",
+        "Error 5",
+        "WinError",
+        "http",
+        "Jan 12",
+        "Mon, ",
+        "12:30:45",
+        "localhost",
+        ".com",
+        "://",
+        "0x",
+        "ms",
+        "seconds",
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@example("_status 5, 5errno 2, aWinError 10048, xhttp 404, _sqlstate 23505, 1code 7")  # after a word
+@example("_0x1f, _deadbeef1, id_123e4567-e89b-12d3-a456-426614174000, host[::1]:80")
+@given(st.lists(_ERROR_PIECES, max_size=30).map("".join))
+def test_the_fast_arrangement_of_the_patterns_matches_what_the_patterns_match(text: str) -> None:
+    # The parts are tried in full only where no word character comes before; elsewhere
+    # only those whose look-behind allows one. Replacing with the plain alternation of
+    # the parts must give exactly the same text.
+    for fast, plain in (
+        (signature._EVERYTHING_RE, signature._EVERYTHING_PARTS),
+        (signature._VOLATILE_RE, signature._VOLATILE_PARTS),
+    ):
+        expected = [(m.span(), m.lastgroup.removeprefix("v_")) for m in re.finditer(plain, text)]  # type: ignore[union-attr]
+        found = [
+            (m.span(), m.lastgroup.removeprefix("v_").removeprefix("w_")) for m in re.finditer(fast, text)
+        ]  # type: ignore[union-attr]
+        assert found == expected
