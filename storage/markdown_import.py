@@ -87,6 +87,10 @@ _LABEL_RE = re.compile(
 )
 
 
+_KINDS = {kind.value: kind for kind in Kind}
+"""A kind by its value (a dict lookup: calling the enum costs 10x as much)."""
+
+
 @dataclass(slots=True)
 class ParsedEntry:
     """One dated entry found in a file."""
@@ -174,7 +178,7 @@ class ParsedEntry:
         ) = data
         return cls(
             line=line,
-            kind=Kind(kind),
+            kind=_KINDS[kind],
             created_at=datetime.fromtimestamp(stamp, UTC),
             when=when,
             fields=fields,

@@ -43,7 +43,8 @@ from storage.markdown_import import (
     piece_bounds,
 )
 from storage.store import Store
-from storage.writing import ROW_COLUMNS, Prepared, outbox_row, prepare_row
+from storage.validation import Problem
+from storage.writing import ROW_COLUMNS, outbox_row, prepare_row
 
 PIECE_CHARS = 1_000_000
 """About this much text per piece: small enough that storing starts early and ends soon
@@ -55,7 +56,10 @@ EARLY_BATCH_ROWS = 7_000
 wait for it anyway): what is left to store when the last piece comes is small."""
 PARENT_CHECK_SECONDS = 0.5
 
-_Packed = tuple[tuple[Any, ...], Prepared | None, dict[str, Any] | None]
+_Ready = tuple[tuple[Any, ...] | None, list[Problem], tuple[str, ...]]
+"""A :class:`Prepared` as a plain tuple: a NamedTuple is rebuilt through its Python
+``__new__`` when unpickled (a third of the time the importing process took to unpack)."""
+_Packed = tuple[tuple[Any, ...], _Ready | None, dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def _read_piece(piece: tuple[int, int, int]) -> tuple[list[_Packed], Counter[str
             if job.mirror and prepared.row is not None:
                 row = dict(zip(ROW_COLUMNS, prepared.row, strict=True))
                 line = outbox_row(row, job.zone, now, check_first=True)
-        packed.append((entry.to_tuple(), prepared, line))
+        packed.append((entry.to_tuple(), None if prepared is None else tuple(prepared), line))
     return packed, repairs, not_understood
 
 
@@ -215,12 +219,12 @@ class _Batch:
         self.mirror = mirror
         self.up_to_seq = up_to_seq
         self.added_here: set[str] = set()
-        self.waiting: dict[str, tuple[ParsedEntry, Prepared, dict[str, Any] | None]] = {}
+        self.waiting: dict[str, tuple[ParsedEntry, _Ready, dict[str, Any] | None]] = {}
 
     def __len__(self) -> int:
         return len(self.waiting)
 
-    def add(self, entry: ParsedEntry, prepared: Prepared, line: dict[str, Any] | None) -> None:
+    def add(self, entry: ParsedEntry, prepared: _Ready, line: dict[str, Any] | None) -> None:
         self.waiting.setdefault(entry.store_id, (entry, prepared, line))
 
     def write(self) -> None:
@@ -234,17 +238,17 @@ class _Batch:
         rows: list[tuple[Any, ...]] = []
         lines: dict[str, dict[str, Any]] = {}
         for entry in fresh:
-            _, prepared, line = self.waiting[entry.store_id]
-            if prepared.row is None:
-                report.refused.append((entry, "; ".join(str(problem) for problem in prepared.problems)))
+            _, (row, problems, _), line = self.waiting[entry.store_id]
+            if row is None:
+                report.refused.append((entry, "; ".join(str(problem) for problem in problems)))
                 continue
-            rows.append(prepared.row)
+            rows.append(row)
             if line is not None:
                 lines[entry.store_id] = line
         taken, _ = self.logbook.write_rows(self.project, rows, mirror=self.mirror, outbox=lines)
         self.added_here.update(taken)
         for entry_id in taken:
-            entry, prepared, _ = self.waiting[entry_id]
+            entry, (_, _, masked), _ = self.waiting[entry_id]
             report.added.append(entry)
-            report.masked.update(prepared.masked)
+            report.masked.update(masked)
         self.waiting = {}
