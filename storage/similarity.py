@@ -102,6 +102,7 @@ def _score(
     if numbers_a - numbers_b and numbers_b - numbers_a:
         return 0.0
     shared = len(words_a & words_b)
-    jaccard = shared / len(words_a | words_b)
-    containment = shared / min(len(words_a), len(words_b))
+    size_a, size_b = len(words_a), len(words_b)
+    jaccard = shared / (size_a + size_b - shared)  # (the union's size, without making it)
+    containment = shared / min(size_a, size_b)
     return (jaccard + containment) / 2
