@@ -928,7 +928,7 @@ class Store:
         check_first: Container[str] = (),
         outbox: Mapping[str, dict[str, Any]] | None = None,
     ) -> tuple[list[str], list[str]]:
-        """Store rows made by ``writing.prepare_row`` (as ``writing.row_values``) in one
+        """Store rows made by ``writing.prepare_row`` (in ``writing.ROW_COLUMNS`` order) in one
         transaction: (added ids, ids the store had already, which are skipped). With
         ``mirror``, their mirror lines are queued in the same transaction (``outbox``: lines
         made beforehand, by id; an id in ``check_first`` may be in the file already); the
