@@ -79,10 +79,14 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("consequences", r"consequences?|consequence"),
 )
 _LABEL_RE = re.compile(
-    # (The lookahead for a label's first letter is only for speed: it takes 30% off this search.)
-    r"(?:^|(?<=[\s.;,(—–\ufffd]))(?=[cdefmnrsvw])(?P<label>"
+    # Matched with the character before the label (a text is searched with a space put
+    # before it): ``re`` finds where a pattern that starts with a set of characters may
+    # match in C, and a look-behind at its start was tried at every position (the labels
+    # of the bench log's 183,088 entries: 2.36 s -> 1.75 s). A "verified" label keeps the
+    # space after it out of the match: the next label may start right there.
+    r"[\s.;,(—–\ufffd](?=[cdefmnrsvw])(?P<label>"
     + "|".join(f"(?P<{name}_{i}>{pattern})" for i, (name, pattern) in enumerate(_LABELS))
-    + r")(?:\s*\([^)]{1,40}\))?\s*(?::|(?<=verified)\s+(?=with\b|via\b|by\b|[\w.\\/`$\"'-]))",
+    + r")(?:\s*\([^)]{1,40}\))?\s*(?::|(?<=verified)(?=\s+(?:with\b|via\b|by\b|[\w.\\/`$\"'-])))",
     re.IGNORECASE,
 )
 
@@ -505,14 +509,15 @@ def _split_verification(text: str) -> tuple[str, str]:
 
 def _segments(body: str) -> tuple[str, list[tuple[str, str]]]:
     """Split "head. Label: value; Label2: value" into the head and labelled values."""
-    labels = [m for m in _LABEL_RE.finditer(body) if m.start() > 0 or m.group("label").lower() != "verified"]
+    padded = f" {body}"  # (a label at the start has a character before it too)
+    labels = [m for m in _LABEL_RE.finditer(padded) if m.start() or m.group("label").lower() != "verified"]
     if not labels:
         return body, []
-    head = body[: labels[0].start()]
+    head = padded[1 : labels[0].start("label")]
     found: list[tuple[str, str]] = []
     for index, match in enumerate(labels):
-        end = labels[index + 1].start() if index + 1 < len(labels) else len(body)
-        found.append((_label_name(match), body[match.end() : end]))
+        end = labels[index + 1].start("label") if index + 1 < len(labels) else len(padded)
+        found.append((_label_name(match), padded[match.end() : end]))
     return head, found
 
 

@@ -279,3 +279,32 @@ def test_the_import_report_says_what_it_masked(store, project: Path, tmp_path: P
     assert report["repairs"]["a private key masked"] == 1
     stored = " ".join(e.raw or "" for e in store.iter_entries(str(project)))
     assert "hunter2hunter2" not in stored and "b3BlbnNzaC1rZXkt" not in stored
+
+
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        ("Verified with `make test` -> 40 passed", {"symptom": "Verified with `make test` -> 40 passed"}),
+        (
+            "Fix: restarted; Root cause (db): pool; verified verify: x",
+            {"fix": "restarted", "cause": "pool", "verify": "x"},
+        ),
+        ("ſymptom: disk full. Cause: logs", {"symptom": "disk full", "cause": "logs"}),
+        (
+            "api down — fix / mitigation: rollback — Verified: `curl /health` -> 200",
+            {"symptom": "api down", "fix": "rollback", "verify": "curl /health", "expected": "200"},
+        ),
+        ("pool leak. verified with pytest -q", {"symptom": "pool leak", "verify": "pytest -q"}),
+        ("disk full; verified cause: rotation off", {"symptom": "disk full", "cause": "rotation off"}),
+    ],
+)
+def test_labels_are_found_at_the_start_after_punctuation_and_after_verified(
+    line: str, fields: dict[str, str]
+) -> None:
+    # A label counts at the start of the text or after a space or punctuation; "verified"
+    # at the very start is the entry's words, later it introduces the check.
+    log = parse_log(
+        f"# INCIDENTS\n\n- 2025-12-14 10:00 MSK {line}\n".encode(), name="INCIDENTS.md", default_zone=MSK
+    )
+    [entry] = log.entries
+    assert entry.kind is Kind.INCIDENT and entry.fields == fields
