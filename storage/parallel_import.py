@@ -180,9 +180,13 @@ def import_in_pieces(
                 entry.line += lines_before
             marker = RepeatMarker(ours)
             batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
+            last_round = len(read) - workers  # the pieces being read when the last one starts
             for index, next_piece in enumerate(read):
-                if len(batch) >= EARLY_BATCH_ROWS and not next_piece.done():
-                    batch.write()  # the next piece is not read yet: store what is ready meanwhile
+                # The next piece is not read yet: store what is ready meanwhile (towards the
+                # end, all of it: what is left when the last piece comes is stored on one core).
+                early = 1 if index >= last_round else EARLY_BATCH_ROWS
+                if len(batch) >= early and not next_piece.done():
+                    batch.write()
                 packed, part_repairs, not_understood = next_piece.result()
                 entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]
                 log.entries += entries
