@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 
 class Kind(StrEnum):
@@ -86,7 +87,9 @@ _SEVERITY_ALIASES = {
 }
 
 
+@cache
 def field_names(kind: Kind) -> tuple[str, ...]:
+    """The fields of ``kind``, in form order (made once per kind: every entry read asks)."""
     return tuple(spec.name for spec in FIELDS[kind])
 
 

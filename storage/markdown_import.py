@@ -27,7 +27,7 @@ from itertools import pairwise
 from typing import Any
 
 from storage import mojibake
-from storage.kinds import Kind, normalize_severity
+from storage.kinds import Kind, field_names, normalize_severity
 from storage.mirror import decode_mirror
 from storage.mirror_format import ANCHOR_RE, parse_line
 from storage.secrets import mask_secrets
@@ -618,8 +618,6 @@ def _block_fields(body: str, rest: list[str]) -> tuple[Kind, dict[str, str]]:
 
 
 def _only(kind: Kind, fields: dict[str, str]) -> dict[str, str]:
-    from storage.kinds import field_names
-
     allowed = field_names(kind)
     result = {name: value for name, value in fields.items() if name in allowed and value}
     if "severity" in result:
