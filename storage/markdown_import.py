@@ -696,7 +696,7 @@ class RepeatMarker:
             if first is not None and abs(entry.created_at - first.created_at) <= REPEAT_WINDOW:
                 entry.duplicate_of = first
                 continue
-            entry_words = Words(frozenset(text.split()))
+            entry_words = Words.of_key(text)
             # Times as seconds: this loop runs some thirty times per entry of a big file.
             stamp, kind = entry.created_at.timestamp(), entry.kind
             for earlier, earlier_words, earlier_stamp in reversed(recent):

@@ -79,27 +79,43 @@ def word_similarity(words_a: frozenset[str], words_b: frozenset[str]) -> float:
 class Words:
     """A text's word set and the numbers among them, made once for comparing with many."""
 
-    __slots__ = ("numbers", "words")
+    __slots__ = ("_key", "_words", "numbers")
 
     def __init__(self, words: frozenset[str]) -> None:
-        self.words = words
+        self._words: frozenset[str] | None = words
+        self._key = ""
         self.numbers = frozenset(filter(str.isdigit, words))
 
     @classmethod
     def of(cls, text: str) -> Words:
         return cls(words(text))
 
+    @classmethod
+    def of_key(cls, key: str) -> Words:
+        """Of a text already normalised (:func:`normalize`): its word set is made only when a
+        comparison gets past the numbers (most entries of a big import are only compared by
+        their numbers: "step 1" is not "step 2")."""
+        found = cls.__new__(cls)
+        found._key, found._words = key, None
+        found.numbers = frozenset(filter(str.isdigit, key.split()))
+        return found
+
+    @property
+    def words(self) -> frozenset[str]:
+        if self._words is None:
+            self._words = frozenset(self._key.split())
+        return self._words
+
     def similarity(self, other: Words) -> float:
         """:func:`similarity` of the two texts."""
-        return _score(self.words, other.words, self.numbers, other.numbers)
+        if self.numbers - other.numbers and other.numbers - self.numbers:
+            return 0.0
+        return _score(self.words, other.words)
 
 
-def _score(
-    words_a: frozenset[str], words_b: frozenset[str], numbers_a: frozenset[str], numbers_b: frozenset[str]
-) -> float:
+def _score(words_a: frozenset[str], words_b: frozenset[str]) -> float:
+    """Word overlap of two texts whose numbers do not conflict."""
     if not words_a or not words_b:
-        return 0.0
-    if numbers_a - numbers_b and numbers_b - numbers_a:
         return 0.0
     shared = len(words_a & words_b)
     size_a, size_b = len(words_a), len(words_b)
