@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -173,7 +173,10 @@ def import_in_pieces(
             initargs=(job,),
         ) as pool,
     ):
-        read = [pool.submit(_read_piece, piece) for piece in pieces]  # the workers start reading now
+        # The workers start reading now. (Taken off the queue one by one: a future keeps its
+        # result, so each piece is let go of here, while the workers read on, and not all of
+        # them when the import returns: that took 0.1 s on one core at 50 MB.)
+        read = deque(pool.submit(_read_piece, piece) for piece in pieces)
         try:
             ours = our_lines(text, kind, store.zone)
             for entry in ours:
@@ -181,7 +184,8 @@ def import_in_pieces(
             marker = RepeatMarker(ours)
             batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
             last_round = len(read) - workers  # the pieces being read when the last one starts
-            for index, next_piece in enumerate(read):
+            for index in range(len(read)):
+                next_piece = read.popleft()
                 # The next piece is not read yet: store what is ready meanwhile (towards the
                 # end, all of it: what is left when the last piece comes is stored on one core).
                 early = 1 if index >= last_round else EARLY_BATCH_ROWS
