@@ -350,24 +350,55 @@ def _tui_args(argv: Sequence[str]) -> argparse.Namespace | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``logbook ARGV`` (the TUI, or a command) and return its exit code."""
+    return _main(argv)[0]
+
+
+def _main(argv: Sequence[str] | None) -> tuple[int, bool]:
+    """(exit code, True when the TUI ran)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     tui_args = _tui_args(argv)
     if tui_args is not None:
-        return launch_tui(tui_args)
+        return launch_tui(tui_args), True
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in (None, "tui"):
-        return launch_tui(args)
+        return launch_tui(args), True
     from tui.commands import run
 
     try:
-        return run(args, parser)
+        return run(args, parser), False
     except BrokenPipeError:
         # The reader went away (`logbook list | head`): stop quietly, as other tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return EXIT_OK, False
+
+
+def console_main() -> None:
+    """The ``logbook`` program (see pyproject.toml)."""
+    code, ran_tui = _main(None)
+    if not ran_tui and _no_threads_left():
+        # A command has written, flushed and closed what it opened: exit without freeing
+        # what it made, as mypy does. (A 50 MB import holds 180,000 parsed entries, and
+        # freeing them one by one took 0.15 s after its report was printed.)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:
+            pass
+        os._exit(code)
+    sys.exit(code)
+
+
+def _no_threads_left() -> bool:
+    """True when no thread but this one is left that interpreter shutdown would wait for."""
+    if "threading" not in sys.modules:
+        return True
+    import threading
+
+    return all(thread.daemon or thread is threading.current_thread() for thread in threading.enumerate())
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import logbook_bin
 from tests.sqlite_rows import raw_connection
-from tui.cli import build_parser
+from tui.cli import EXIT_REFUSED, build_parser
 
 ANCHOR = re.compile(r"<!-- logbook:[0-9a-f]{16}")
 HANDOFF = [
@@ -425,3 +425,34 @@ def test_show_gives_the_history_in_words_and_an_imported_entrys_own_text(cli, pr
         in shown
     )
     assert "History:\n" in shown and "— status resolved → mitigated — moved to 8002" in shown
+
+
+def test_the_program_prints_everything_and_keeps_its_exit_code(project: Path, db_path: Path) -> None:
+    # The `logbook` program ends a command without freeing what it made (os._exit): what
+    # it printed must still all arrive through a pipe, with the command's exit code.
+    lines = [
+        f"- 2025-12-{day:02d} 10:{minute:02d} MSK Moved table {day * 100 + minute} to the new schema"
+        for day in range(1, 29)
+        for minute in range(0, 60, 3)
+    ]
+    (project / "old.md").write_text("# HANDOFF\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    env["LOGBOOK_DB"] = str(db_path)  # (and stdout buffered, as on most machines)
+    program = [logbook_bin(), "--project", str(project), "--json"]
+    imported = subprocess.run(
+        [*program, "import", str(project / "old.md")], capture_output=True, text=True, env=env, check=False
+    )
+    assert imported.returncode == 0 and json.loads(imported.stdout)[0]["added"] == len(lines) == 560
+    listed = subprocess.run(
+        [*program, "list", "--limit", "1000"], capture_output=True, text=True, env=env, check=False
+    )
+    assert len(listed.stdout) > 64_000  # more than a pipe holds, and than one buffer
+    assert len(json.loads(listed.stdout)) == 560
+    refused = subprocess.run(
+        [*program, "add", "incident", "--fix", "restart"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert refused.returncode == EXIT_REFUSED and refused.stderr
