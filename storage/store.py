@@ -631,7 +631,9 @@ class Store:
             supersedes = self.resolve_id(supersedes, project)
         context = context or GitContext()
         created = created_at or self.clock()
-        row = w.entry_row(project, kind, cleaned, tag_list, created, source, context, supersedes, new_id())
+        row = w.row_dict(
+            w.row_values(project, kind, cleaned, tag_list, created, source, context, supersedes, new_id())
+        )
         from storage.orm import EntryRow, OutboxRow
 
         with self._session() as session:

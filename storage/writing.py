@@ -32,7 +32,6 @@ __all__ = [
     "MIRROR_FILES",
     "clean_fields",
     "clean_tags",
-    "entry_row",
     "find_duplicate",
     "mask_entry",
     "mask_fields",
@@ -44,6 +43,7 @@ __all__ = [
     "prepare_row",
     "render_event_line",
     "render_line",
+    "row_dict",
     "row_values",
     "scan",
     "summarize",
@@ -105,40 +105,6 @@ def summarize(kind: Kind, fields: Mapping[str, str]) -> str:
     return condense(fields.get(main, ""), 160)[0]
 
 
-def entry_row(
-    project: str,
-    kind: Kind,
-    fields: dict[str, str],
-    tags: Sequence[str],
-    created: datetime,
-    source: str,
-    context: GitContext,
-    supersedes: str | None,
-    entry_id: str,
-    raw: str | None = None,
-    origin: str | None = None,
-    key: str | None = None,
-    session_id: str | None = None,
-) -> dict[str, Any]:
-    """The columns of a new entry row (``key``: the normalised main text, if already known)."""
-    values = row_values(
-        project,
-        kind,
-        fields,
-        tags,
-        created,
-        source,
-        context,
-        supersedes,
-        entry_id,
-        raw,
-        origin,
-        key,
-        session_id=session_id,
-    )
-    return dict(zip(ROW_COLUMNS, values, strict=True))
-
-
 ROW_COLUMNS: tuple[str, ...] = (
     "id",
     "project",
@@ -162,6 +128,11 @@ ROW_COLUMNS: tuple[str, ...] = (
 :meth:`Store.write_rows` takes them."""
 
 
+def row_dict(values: Sequence[Any]) -> dict[str, Any]:
+    """:func:`row_values` by column name."""
+    return dict(zip(ROW_COLUMNS, values, strict=True))
+
+
 def row_values(
     project: str,
     kind: Kind,
@@ -177,9 +148,9 @@ def row_values(
     key: str | None = None,
     session_id: str | None = None,
 ) -> tuple[Any, ...]:
-    """:func:`entry_row` as a tuple in ROW_COLUMNS order: what ``executemany`` takes, and a
-    third of the cost of a dict to send between processes (made directly: a bulk import
-    makes 180,000 of them)."""
+    """The values of a new entry row, in ROW_COLUMNS order (``key``: the normalised main
+    text, if already known): what ``executemany`` takes, and a third of the cost of a
+    dict to send between processes (a bulk import makes 180,000 of them)."""
     get = fields.get
     return (
         entry_id,

@@ -27,7 +27,7 @@ from storage.kinds import Kind
 from storage.markdown_import import parse_log
 from storage.mirror_format import render_line
 from storage.store import NewEntry, Store
-from storage.writing import ROW_COLUMNS, entry_row
+from storage.writing import ROW_COLUMNS, row_dict, row_values
 from tests.conftest import FakeClock
 from tests.storage.test_import_seeds import HANDOFF_SEED, INCIDENTS_SEED, MSK
 
@@ -185,21 +185,52 @@ def test_pieces_of_someone_elses_log_are_mirrored_as_the_whole_file_is(
         assert appended.count("<!-- logbook:") > 100
 
 
-def test_row_columns_are_the_columns_of_an_entry_row() -> None:
+def test_row_values_come_in_the_order_of_row_columns() -> None:
     from storage.records import GitContext
+    from storage.signature import error_signature
+    from storage.similarity import fingerprint
 
-    row = entry_row(
-        "/p",
-        Kind.NOTE,
-        {"text": "x"},
-        [],
-        datetime(2026, 1, 1, tzinfo=UTC),
-        "cli",
-        GitContext(None, None, None),
-        None,
-        "00000000000000aa",
+    fields = {"symptom": "disk full on db-1", "cause": "logs not rotated", "fix": "rotate daily"}
+    values = row_dict(
+        row_values(
+            "/p",
+            Kind.INCIDENT,
+            fields,
+            ["ops", "db"],
+            datetime(2026, 1, 1, tzinfo=UTC),
+            "cli",
+            GitContext("main", "abc1234", "Ann"),
+            "00000000000000ab",
+            "00000000000000aa",
+            "the line as written",
+            "old.md:3",
+            None,
+            "5e55105",
+        )
     )
-    assert tuple(row) == ROW_COLUMNS
+    assert (values["id"], values["project"], values["kind"], values["source"]) == (
+        "00000000000000aa",
+        "/p",
+        "incident",
+        "cli",
+    )
+    assert (values["author"], values["branch"], values["git_commit"]) == ("Ann", "main", "abc1234")
+    assert values["created_at"].startswith("2026-01-01T00:00:00") and values["tags"] == "ops db"
+    assert (values["supersedes"], values["raw"], values["origin"], values["session_id"]) == (
+        "00000000000000ab",
+        "the line as written",
+        "old.md:3",
+        "5e55105",
+    )
+    assert values["summary"] == "disk full on db-1" and values["fingerprint"] == fingerprint(
+        Kind.INCIDENT, fields
+    )
+    assert values["signature"] == error_signature("disk full on db-1")
+    assert (
+        {name: values[name] for name in fields} == fields
+        and values["what"] is None
+        and values["text"] is None
+    )
 
 
 def test_a_write_that_fails_half_way_stops_the_import_with_whole_batches_stored(
