@@ -233,13 +233,14 @@ def decode(data: bytes) -> tuple[str, Counter[str]]:
             repairs["byte-order mark removed"] += 1
         elif "not UTF-8" in problem:
             repairs["bytes that were not UTF-8 replaced"] += 1
-    crlf = text.count("\r\n")
-    if crlf:
-        repairs["CRLF line endings"] += crlf
-        text = text.replace("\r\n", "\n")
-    if "\r" in text:
-        repairs["CR line endings"] += text.count("\r")
-        text = text.replace("\r", "\n")
+    if "\r" in text:  # (most files have none: a 50 MB log is not counted through twice)
+        crlf = text.count("\r\n")
+        if crlf:
+            repairs["CRLF line endings"] += crlf
+            text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            repairs["CR line endings"] += text.count("\r")
+            text = text.replace("\r", "\n")
     return text, repairs
 
 
