@@ -15,8 +15,11 @@ from textual.screen import Screen
 
 from storage.clock import user_zone, utc_now
 from storage.kinds import Kind
+from tui.terminal import printable
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from storage.store import Store
     from tui.startup import Prefetch
 
@@ -55,6 +58,21 @@ class LogbookApp(App[None]):
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         self.theme = DARK_THEME
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A toast; control characters a notice quotes (from a path, an OS error, a file)
+        are shown as visible escapes, never sent to the terminal as they are."""
+        super().notify(
+            printable(message), title=printable(title), severity=severity, timeout=timeout, markup=markup
+        )
 
     @property
     def store(self) -> Store:

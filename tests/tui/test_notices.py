@@ -145,3 +145,20 @@ async def test_detail_notices_quote_typed_text_and_paths_as_written(
         assert notices.showing(quoted)
         assert isinstance(app.screen, DetailScreen)
     assert rows(db_path, "SELECT type FROM event ORDER BY seq") == [("timeline",), ("status",)]
+
+
+async def test_a_notice_shows_control_characters_as_escapes_never_sends_them(
+    tmp_path: Path, db_path: Path, clock: FakeClock
+) -> None:
+    # A checkout under a directory whose name holds ESC [2J (clear the screen): the saved
+    # notice names the mirror file, and the toast must not pass the sequence to the terminal.
+    project = git_project(tmp_path / "proj\x1b[2Jx")
+    notices = Notices()
+    app = app_in(project, db_path, clock)
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"checked the build", "ctrl+s")
+        await wait_until_async(lambda: notices.showing("Saved note"), "the saved notice")
+        [saved] = [shown for shown in notices.shown() if "Saved note" in shown]
+        assert "proj\\u001b[2Jx" in saved and "\x1b" not in saved
+    assert "checked the build" in (project / "HANDOFF.md").read_text(encoding="utf-8")
