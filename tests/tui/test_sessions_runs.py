@@ -63,6 +63,7 @@ async def test_export_screen_previews_copies_and_saves(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: any(project.glob("logbook-session-*.md")))
         [saved] = project.glob("logbook-session-*.md")
+        assert saved.name == "logbook-session-20251214-1905.md"  # the heading's time, in the project's zone
         assert saved.read_text() == app.screen.text
         await pilot.press("a")  # everything, not only the last session
         await wait_for(pilot, lambda: "## Incidents" in app.screen.text)

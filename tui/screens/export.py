@@ -69,7 +69,8 @@ class ExportScreen(Screen[None]):
             title=title,
             session=session,
         )
-        stem = "logbook-all" if self.everything else f"logbook-session-{built.started_at:%Y%m%d-%H%M}"
+        started = built.started_at.astimezone(store.zone)  # as the heading says it
+        stem = "logbook-all" if self.everything else f"logbook-session-{started:%Y%m%d-%H%M}"
         text = (
             built.model_dump_json(indent=2) + "\n" if self.as_json else summary.to_markdown(built, store.zone)
         )
