@@ -50,7 +50,7 @@ PIECE_CHARS = 1_000_000
 """About this much text per piece: small enough that storing starts early and ends soon
 after the last piece is read."""
 BATCH_ROWS = 10_000
-"""Rows stored per transaction."""
+"""At most this many rows per transaction (fewer when stored early, see below)."""
 EARLY_BATCH_ROWS = 7_000
 """Fewer rows are stored while the next piece is still being read (this process would
 wait for it anyway): what is left to store when the last piece comes is small."""
