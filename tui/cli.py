@@ -386,7 +386,9 @@ def console_main() -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         except BrokenPipeError:
-            pass
+            pass  # the reader went away (`logbook list | head`), as in main()
+        except OSError:
+            os._exit(120)  # what Python exits with when it cannot flush stdout (a full disk)
         os._exit(code)
     sys.exit(code)
 

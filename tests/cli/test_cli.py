@@ -456,3 +456,8 @@ def test_the_program_prints_everything_and_keeps_its_exit_code(project: Path, db
         check=False,
     )
     assert refused.returncode == EXIT_REFUSED and refused.stderr
+    with open("/dev/full", "w") as full:  # a disk with no room left: the output cannot be written
+        lost = subprocess.run(
+            [*program, "list", "--limit", "1"], stdout=full, stderr=subprocess.PIPE, env=env, check=False
+        )
+    assert lost.returncode == 120 and not lost.stderr  # as Python itself exits when it cannot flush
