@@ -41,7 +41,7 @@ _ASCII_NOISE = str.maketrans({chr(code): " " for code in range(128) if not re.ma
 
 def normalize(text: str) -> str:
     """Case, accents, punctuation and spacing removed: only the words remain."""
-    if text.isascii():  # (NFKC leaves ASCII as it is; a table is 3x faster than _NOISE here)
+    if text.isascii():  # (NFKC leaves ASCII as it is; a table takes 30% off the regex here)
         return " ".join(text.lower().translate(_ASCII_NOISE).split())
     text = unicodedata.normalize("NFKC", text).casefold()
     return _NOISE.sub(" ", text).strip()

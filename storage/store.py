@@ -669,11 +669,9 @@ class Store:
             return found
         return self._new_session(db, project, moment)
 
-    def _open_session_at(
-        self, db: sqlite3.Connection, project: str, moment: datetime, *, resume: bool = False
-    ) -> str | None:
+    def _open_session_at(self, db: sqlite3.Connection, project: str, moment: datetime) -> str | None:
         """The session open at ``moment`` (its last entry within the idle gap before it)."""
-        found = self._joinable_session(db, project, moment, resume=resume)
+        found = self._joinable_session(db, project, moment, resume=False)
         return found[0] if found else None
 
     def _joinable_session(
