@@ -12,6 +12,7 @@ import pytest
 from textual.content import Content
 from textual.message import Message
 from textual.notifications import Notification, Notify
+from textual.pilot import Pilot
 
 from storage.kinds import Kind
 from storage.store import Store
@@ -53,15 +54,20 @@ def app_in(project: Path, db_path: Path, clock: FakeClock) -> LogbookApp:
     return make_app(db_path=db_path, project=project, clock=clock, zone=MSK, cursor_blink=False)
 
 
+async def save_a_note(pilot: Pilot[None], notices: Notices, text: str) -> None:
+    """Type a note on the list and save it, as a user would, until its notice is raised."""
+    await settle(pilot)
+    await pilot.press("n", *text, "ctrl+s")
+    await wait_until_async(lambda: notices.showing("Saved note"), "the saved notice")
+
+
 async def test_saved_and_export_notices_quote_a_bracketed_path(
     bracketed: Path, db_path: Path, clock: FakeClock
 ) -> None:
     notices = Notices()
     app = app_in(bracketed, db_path, clock)
     async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
-        await settle(pilot)
-        await pilot.press("n", *"checked the [b]build[/b]", "ctrl+s")
-        await wait_until_async(lambda: notices.showing("Saved note"), "the saved notice")
+        await save_a_note(pilot, notices, "checked the [b]build[/b]")
         assert notices.showing(f"and appended it to {bracketed / 'HANDOFF.md'}.")
         await pilot.press("x")
         await wait_until_async(
@@ -89,9 +95,7 @@ async def test_mirror_errors_quoting_a_bracketed_path_are_shown_as_written(
     notices = Notices()
     app = app_in(bracketed, db_path, clock)
     async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
-        await settle(pilot)
-        await pilot.press("n", *"checked the build", "ctrl+s")
-        await wait_until_async(lambda: notices.showing("Saved note"), "the saved notice")
+        await save_a_note(pilot, notices, "checked the build")
         assert notices.showing(f"HANDOFF.md could not be written {quoted}")
         assert isinstance(app.screen, MainScreen)
     notices = Notices()
@@ -156,9 +160,7 @@ async def test_a_notice_shows_control_characters_as_escapes_never_sends_them(
     notices = Notices()
     app = app_in(project, db_path, clock)
     async with app.run_test(size=(120, 40), notifications=True, message_hook=notices.hook) as pilot:
-        await settle(pilot)
-        await pilot.press("n", *"checked the build", "ctrl+s")
-        await wait_until_async(lambda: notices.showing("Saved note"), "the saved notice")
+        await save_a_note(pilot, notices, "checked the build")
         [saved] = [shown for shown in notices.shown() if "Saved note" in shown]
         assert "proj\\u001b[2Jx" in saved and "\x1b" not in saved
     assert "checked the build" in (project / "HANDOFF.md").read_text(encoding="utf-8")
