@@ -666,6 +666,8 @@ class RepeatMarker:
         self.by_text: dict[tuple[Kind, str], ParsedEntry] = {}
         self.by_anchor: dict[str, ParsedEntry] = {}
         self.recent: list[tuple[ParsedEntry, Words, float]] = []
+        self.descents = 0
+        """How often a time in ``recent`` is earlier than the one before it (0: in time order)."""
         self.ours: dict[datetime, list[ParsedEntry]] = {}
         for entry in ours:
             if entry.logbook_line:
@@ -698,9 +700,14 @@ class RepeatMarker:
                 entry.duplicate_of = first
                 continue
             entry_words = Words.of_key(text)
-            # Times as seconds: this loop runs some thirty times per entry of a big file.
+            # Times as seconds: this loop runs up to thirty times per entry of a big file. When
+            # the recent entries are in time order (most logs), it stops at the first one more
+            # than the window before this entry: every one before that is earlier still.
             stamp, kind = entry.created_at.timestamp(), entry.kind
+            in_order = not self.descents
             for earlier, earlier_words, earlier_stamp in reversed(recent):
+                if in_order and stamp - earlier_stamp > _REWORDED_SECONDS:
+                    break
                 if earlier.kind is not kind:
                     continue
                 gap = abs(stamp - earlier_stamp)
@@ -712,8 +719,13 @@ class RepeatMarker:
                     break
             if entry.duplicate_of is None:
                 by_text[key] = entry  # the latest copy: a third one a day later repeats the second
+                if recent and stamp < recent[-1][2]:
+                    self.descents += 1
                 recent.append((entry, entry_words, stamp))
-                del recent[:-RECENT_ENTRIES]
+                if len(recent) > RECENT_ENTRIES:
+                    if recent[1][2] < recent[0][2]:
+                        self.descents -= 1
+                    del recent[0]
 
 
 def our_lines(text: str, default_kind: Kind, zone: tzinfo) -> list[ParsedEntry]:
