@@ -445,10 +445,10 @@ def _finish(
     when = match.group().strip()
     # A line of ours, possibly re-wrapped by a formatter (its anchor on the last line), or
     # followed by indented lines someone added under it (reported, not taken as ours).
-    joined = " ".join(line.strip() for line in lines)
-    ours = "logbook:" in joined  # (most lines of a hand-kept log are not)
-    for candidate, added in ((joined, []), (first.strip(), lines[1:])):
-        parsed = parse_line(f"- {candidate}") if ours and ANCHOR_RE.search(candidate) else None
+    ours = any("logbook:" in line for line in lines)  # (most lines of a hand-kept log are not)
+    candidates = ((" ".join(line.strip() for line in lines), []), (first.strip(), lines[1:])) if ours else ()
+    for candidate, added in candidates:
+        parsed = parse_line(f"- {candidate}") if ANCHOR_RE.search(candidate) else None
         if parsed is not None:
             log.entries.append(
                 ParsedEntry(
@@ -634,7 +634,9 @@ def _template(fields: dict[str, str]) -> str | None:
     templated = [
         value
         for value in fields.values()
-        if _TEMPLATE_TOKEN.search(value) and not _TEMPLATE_FILLER.sub("", _TEMPLATE_TOKEN.sub("", value))
+        if "<" in value  # (every token starts with it: most values need no regex)
+        and _TEMPLATE_TOKEN.search(value)
+        and not _TEMPLATE_FILLER.sub("", _TEMPLATE_TOKEN.sub("", value))
     ]
     main = fields.get("symptom") or fields.get("what") or fields.get("decision") or fields.get("text") or ""
     if templated and (main in templated or len(templated) * 2 >= len(fields)):
