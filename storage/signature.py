@@ -98,7 +98,7 @@ def _split_at_words(parts: str, after_a_word: str) -> str:
     """``parts`` arranged so that ``re`` tries fewer of them: all of them only where no
     word character comes before (every part's look-behind was tried at every letter of
     every word), else only those that may follow one, and only at a character they can
-    start with. Same matches (tests/storage/test_signature.py), signatures 1.3x faster."""
+    start with. Same matches (tests/storage/test_signature.py), signatures 1.2x faster."""
     return rf"(?<!\w)(?:{parts})|(?<=\w)(?i:(?=[0-9a-f\[ewcsh]))(?:{after_a_word})"
 
 
