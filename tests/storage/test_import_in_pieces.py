@@ -91,6 +91,14 @@ def _store(path: Path, project: Path, text: str) -> Store:
     return store
 
 
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces of 20,000 characters and batches of 300 rows (100 while the next piece is
+    still being read): the small log then crosses every kind of boundary."""
+    monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
+    monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
+    monkeypatch.setattr(parallel_import, "EARLY_BATCH_ROWS", 100)
+
+
 def _rows(store: Store) -> list[tuple[Any, ...]]:
     columns = ", ".join(column for column in ROW_COLUMNS if column not in ("session_id", "project"))
     with sqlite3.connect(store.path) as connection:
@@ -119,9 +127,7 @@ def _sessions(store: Store) -> tuple[int, list[list[str]]]:
 def _both(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, own: bool
 ) -> tuple[tuple[ImportReport, Store, Path], tuple[ImportReport, Store, Path]]:
-    monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
-    monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
-    monkeypatch.setattr(parallel_import, "EARLY_BATCH_ROWS", 100)
+    small_pieces(monkeypatch)
     text = _log(tmp_path)
     results = []
     for way in ("pieces", "whole"):
@@ -236,9 +242,7 @@ def test_row_values_come_in_the_order_of_row_columns() -> None:
 def test_a_write_that_fails_half_way_stops_the_import_with_whole_batches_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
-    monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
-    monkeypatch.setattr(parallel_import, "EARLY_BATCH_ROWS", 100)
+    small_pieces(monkeypatch)
     log_path = tmp_path / "project" / "HANDOFF.md"
     log_path.parent.mkdir()
     log_path.write_text(_log(tmp_path), encoding="utf-8")
@@ -264,9 +268,7 @@ def test_a_sync_of_a_long_unread_mirror_reads_it_in_pieces_as_it_would_whole(
 ) -> None:
     from storage import importing
 
-    monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
-    monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
-    monkeypatch.setattr(parallel_import, "EARLY_BATCH_ROWS", 100)
+    small_pieces(monkeypatch)
     text = _log(tmp_path)
     first_part = text[: text.index("\n- ", len(text) // 3) + 1]
     results = []
