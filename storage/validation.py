@@ -273,7 +273,7 @@ def _clean_written(kind: Kind, raw: Mapping[str, str | None]) -> dict[str, str]:
     The fast path of bulk imports (one call per imported entry).
     """
     fields: dict[str, str] = {}
-    for name in _FIELD_NAMES[kind]:
+    for name in field_names(kind):
         value = raw.get(name)
         if not value:
             continue
@@ -297,9 +297,6 @@ def _clean_written(kind: Kind, raw: Mapping[str, str | None]) -> dict[str, str]:
             del fields["status"]
             _check_incident(fields, [])
     return fields
-
-
-_FIELD_NAMES = {kind: field_names(kind) for kind in Kind}
 
 
 def _check_incident(fields: dict[str, str], problems: list[Problem]) -> None:
