@@ -461,3 +461,36 @@ def test_the_program_prints_everything_and_keeps_its_exit_code(project: Path, db
             [*program, "list", "--limit", "1"], stdout=full, stderr=subprocess.PIPE, env=env, check=False
         )
     assert lost.returncode == 120 and not lost.stderr  # as Python itself exits when it cannot flush
+
+
+def test_the_program_keeps_an_import_until_it_exits_and_main_frees_it(
+    project: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The program exits without freeing (os._exit), so what an import made is held to the end
+    # instead of being freed when the command returns; called as a library (main), nothing is
+    # held after the call.
+    import gc
+    import weakref
+
+    from storage import importing
+    from tui import cli
+
+    made: list[weakref.ref[importing.ImportReport]] = []
+    real_import_file = importing.import_file
+
+    def import_file(*args: object, **kwargs: object) -> importing.ImportReport:
+        report = real_import_file(*args, **kwargs)  # type: ignore[arg-type]
+        made.append(weakref.ref(report))
+        return report
+
+    monkeypatch.setattr(importing, "import_file", import_file)
+    monkeypatch.setenv("LOGBOOK_DB", str(db_path))
+    log = project / "old.md"
+    log.write_text("# HANDOFF\n\n- 2025-12-01 10:00 MSK Moved the table to the new schema\n", encoding="utf-8")
+    argv = ["--project", str(project), "--json", "import", str(log)]
+    kept: list[object] = []
+    assert cli._main(argv, kept) == (0, False)
+    assert [type(held).__name__ for held in kept] == ["ImportReport"] and made[0]() is kept[0]
+    assert cli.main(argv) == 0
+    gc.collect()
+    assert made[1]() is None
