@@ -84,11 +84,20 @@ _LABEL_RE = re.compile(
     # match in C, and a look-behind at its start was tried at every position (the labels
     # of the bench log's 183,088 entries: 2.36 s -> 1.75 s). A "verified" label keeps the
     # space after it out of the match: the next label may start right there.
-    r"[\s.;,(—–\ufffd](?=[cdefmnrsvw])(?P<label>"
+    # The label is the one group that matches (its name says the field: ``m.lastgroup``),
+    # and starts one character after the match.
+    r"[\s.;,(—–\ufffd](?=[cdefmnrsvw])(?:"
     + "|".join(f"(?P<{name}_{i}>{pattern})" for i, (name, pattern) in enumerate(_LABELS))
     + r")(?:\s*\([^)]{1,40}\))?\s*(?::|(?<=verified)(?=\s+(?:with\b|via\b|by\b|[\w.\\/`$\"'-])))",
     re.IGNORECASE,
 )
+_LABEL_FIELDS = {f"{name}_{i}": name for i, (name, _) in enumerate(_LABELS)}
+"""The field each of _LABEL_RE's groups names."""
+
+
+def _label(text: str, match: re.Match[str]) -> str:
+    """The label's words, as written ("Root cause")."""
+    return text[match.start() + 1 : match.end(match.lastindex or 0)]
 
 
 _KINDS = {kind.value: kind for kind in Kind}
@@ -445,7 +454,8 @@ def _finish(
     when = match.group().strip()
     # A line of ours, possibly re-wrapped by a formatter (its anchor on the last line), or
     # followed by indented lines someone added under it (reported, not taken as ours).
-    ours = any("logbook:" in line for line in lines)  # (most lines of a hand-kept log are not)
+    # (Most lines of a hand-kept log are not; most entries are one line.)
+    ours = "logbook:" in first if len(lines) == 1 else any("logbook:" in line for line in lines)
     candidates = ((" ".join(line.strip() for line in lines), []), (first.strip(), lines[1:])) if ours else ()
     for candidate, added in candidates:
         parsed = parse_line(f"- {candidate}") if ANCHOR_RE.search(candidate) else None
@@ -484,6 +494,8 @@ def _finish(
 
 
 def _clean(text: str) -> str:
+    if text[:1].isalnum() and text[-1:].isalnum() and "[file:" not in text and "\u200b" not in text:
+        return text  # (nothing below would change it: most values, and values cleaned already)
     if "[file:" in text:  # (a substring test is 10x cheaper than the regex finding nothing)
         text = _CITATION.sub("", text)
     text = text.replace("\u200b", "").strip()
@@ -511,31 +523,16 @@ def _split_verification(text: str) -> tuple[str, str]:
 def _segments(body: str) -> tuple[str, list[tuple[str, str]]]:
     """Split "head. Label: value; Label2: value" into the head and labelled values."""
     padded = f" {body}"  # (a label at the start has a character before it too)
-    labels = [m for m in _LABEL_RE.finditer(padded) if m.start() or m.group("label").lower() != "verified"]
+    # ("Verified" first is the start of a sentence, not a label.)
+    labels = [m for m in _LABEL_RE.finditer(padded) if m.start() or _label(padded, m).lower() != "verified"]
     if not labels:
         return body, []
-    head = padded[1 : labels[0].start("label")]
+    head = padded[1 : labels[0].start() + 1]
     found: list[tuple[str, str]] = []
     for index, match in enumerate(labels):
-        end = labels[index + 1].start("label") if index + 1 < len(labels) else len(padded)
-        found.append((_label_name(match), padded[match.end() : end]))
+        end = labels[index + 1].start() + 1 if index + 1 < len(labels) else len(padded)
+        found.append((_LABEL_FIELDS[match.lastgroup or ""], padded[match.end() : end]))
     return head, found
-
-
-_LABEL_NAMES: dict[str, str] = {}
-"""Which field a label's words name ("Root cause" -> cause), learnt as labels are met."""
-
-
-def _label_name(match: re.Match[str]) -> str:
-    words = match["label"].lower()
-    name = _LABEL_NAMES.get(words)
-    if name is None:
-        name = next(
-            key.rsplit("_", 1)[0] for key, value in match.groupdict().items() if value and key != "label"
-        )
-        if len(_LABEL_NAMES) < 1000:
-            _LABEL_NAMES[words] = name
-    return name
 
 
 def _line_fields(body: str, rest: list[str], default_kind: Kind) -> tuple[Kind, dict[str, str]]:
@@ -548,7 +545,8 @@ def _line_fields(body: str, rest: list[str], default_kind: Kind) -> tuple[Kind, 
     elif _INCIDENT_MARK.match(body):
         kind, body = Kind.INCIDENT, _INCIDENT_MARK.sub("", body)
     text = " ".join([body, *rest]) if rest else body
-    text = text.replace(" — ", " ; ").replace(" – ", " ; ").replace(" \ufffd ", " ; ")
+    if not text.isascii():  # (the three dashes are not ASCII)
+        text = text.replace(" — ", " ; ").replace(" – ", " ; ").replace(" \ufffd ", " ; ")
     head, segments = _segments(text)
     fields: dict[str, str] = {}
     for name, value in segments:
