@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 MASK = "***"
@@ -441,8 +441,7 @@ _DETECTORS: tuple[Callable[[str, str], Iterator[Finding]], ...] = (
 
 
 # Every detector is anchored on one of these (in the lower-cased text): text with none of them
-# holds no secret, and most fields of most entries take that path. Substring tests, not a regex:
-# an alternation of 17 anchors made every field slower than running the detectors.
+# holds no secret, and most fields of most entries take that path.
 _ANCHORS = (
     "eyj",
     "sk-",
@@ -458,9 +457,28 @@ _ANCHORS = (
     "key",
     "auth",
     "identified",
+    *("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),  # GitHub tokens
+    *("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-"),  # GitLab tokens
 )
-_GITHUB_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
-_GITLAB_PREFIXES = ("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-")
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A pattern matching any of ``words``, arranged by their first letters ("s(?:ecret|k\\-)"):
+    ``re`` then tries one branch where a word may start, not every word. Looking for the
+    anchors one by one took 20% longer (and a plain alternation of them longer still)."""
+    by_first: dict[str, list[str]] = {}
+    for word in words:
+        by_first.setdefault(word[0], []).append(word[1:])
+    branches = []
+    for first, rests in sorted(by_first.items()):
+        if len(rests) == 1 or "" in rests:
+            branches += [re.escape(first + rest) for rest in rests]
+        else:
+            branches.append(f"{re.escape(first)}(?:{_alternatives(rests)})")
+    return "|".join(branches)
+
+
+_ANCHOR_RE = re.compile(_alternatives(_ANCHORS))
 
 
 def may_hold_secrets(text: str) -> bool:
@@ -469,17 +487,12 @@ def may_hold_secrets(text: str) -> bool:
 
 
 def _may_hold_secrets(lowered: str) -> bool:
-    for anchor in _ANCHORS:
-        if anchor in lowered:
-            return True
+    if _ANCHOR_RE.search(lowered):
+        return True
     if "@" in lowered:  # scheme://user:pass@host; one masked already (user:***@host) is fine
         for match in _URL_PASSWORD.finditer(lowered):
             if match["secret"] != MASK:
                 return True
-    if "gh" in lowered and any(prefix in lowered for prefix in _GITHUB_PREFIXES):
-        return True
-    if "gl" in lowered and any(prefix in lowered for prefix in _GITLAB_PREFIXES):
-        return True
     # "pass" names a secret (PASS=, password); "40 passed" in every verification does not.
     return "pass" in lowered and lowered.count("pass") > lowered.count("passed") + lowered.count("passes")
 

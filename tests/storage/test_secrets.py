@@ -14,6 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import storage.secrets
 from storage.secrets import Finding, describe, find_secrets, mask_secrets
@@ -441,3 +443,26 @@ def test_a_one_megabyte_paste_is_masked_whole() -> None:
     masked, findings = mask_secrets(text)
     assert len(findings) == copies * sum(len(item.secrets) for item in DIRTY)
     assert masked == ("\n".join(CLEAN + [item.masked for item in DIRTY]) + "\n") * copies
+
+
+def _pieces_of_anchors() -> list[str]:
+    """Every anchor, its prefixes and suffixes: text made of them nearly holds one everywhere."""
+    anchors = storage.secrets._ANCHORS
+    return sorted({part for a in anchors for i in range(len(a) + 1) for part in (a[:i], a[i:])} - {""})
+
+
+@given(st.lists(st.sampled_from(_pieces_of_anchors()) | st.text(max_size=3), max_size=12).map("".join))
+@settings(max_examples=2000, deadline=None)
+def test_the_anchor_pattern_finds_an_anchor_exactly_when_one_is_there(text: str) -> None:
+    # The quick look searches one pattern arranged by first letters; it must say what looking
+    # for each anchor in turn says, on text made of anchors' pieces (glued, cut, one short).
+    lowered = text.lower()
+    expected = any(anchor in lowered for anchor in storage.secrets._ANCHORS)
+    assert (storage.secrets._ANCHOR_RE.search(lowered) is not None) is expected
+
+
+def test_each_anchor_alone_and_in_a_word_is_found() -> None:
+    for anchor in storage.secrets._ANCHORS:
+        assert storage.secrets._ANCHOR_RE.search(anchor)
+        assert storage.secrets.may_hold_secrets(f"x{anchor.upper()}y")
+        assert not storage.secrets._ANCHOR_RE.search(anchor[:-1] + " " + anchor[-1])
