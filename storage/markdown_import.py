@@ -45,9 +45,14 @@ _DATED = re.compile(r"^(?P<indent>[ \t]{0,3})(?P<bullet>[-*+]\s+)?(?=\d{4}-\d{2}
 _HEADING_DATED = re.compile(r"^#{1,6}\s+(?=\d{4}-\d{2}-\d{2}[ T]\d)", re.M)
 _GLUED = re.compile(r"(?<=\S)(?=- \d{4}-\d{2}-\d{2}[ T]\d{1,2}:?\d{2})")
 _LEAD = re.compile(r"^[\s:;,.—–\-\ufffd]+")
-_INCIDENT_MARK = re.compile(r"^(?:INCIDENT|FAILED|FAILURE|BROKEN)\b[\s:—–\-\ufffd]*", re.IGNORECASE)
-_DECISION_MARK = re.compile(r"^Decision\b[\s:—–\-\ufffd]*", re.IGNORECASE)
-_NOTE_MARK = re.compile(r"^(?:Process\s+)?Note\s*:\s*", re.IGNORECASE)
+_KIND_MARK = re.compile(
+    r"(?P<decision>Decision\b[\s:—–\-\ufffd]*)"
+    r"|(?P<note>(?:Process\s+)?Note\s*:\s*)"
+    r"|(?P<incident>(?:INCIDENT|FAILED|FAILURE|BROKEN)\b[\s:—–\-\ufffd]*)",
+    re.IGNORECASE,
+)
+"""What makes a dated line a decision, a note or an incident (matched at its start)."""
+_MARKED_KINDS = {"decision": Kind.DECISION, "note": Kind.NOTE, "incident": Kind.INCIDENT}
 _CITATION = re.compile(r"\s*\[file:\d+\]")
 _ARROW = re.compile(r"\s*(?:->|=>|→)\s*")
 _TEMPLATE_TOKEN = re.compile(r"<\s*[A-Za-z][\w /|-]*>")
@@ -507,9 +512,11 @@ def _clean(text: str) -> str:
 def _split_verification(text: str) -> tuple[str, str]:
     """`cmd` -> result: the command and what it printed."""
     text = _clean(text)
-    text = _VERIFIED_WITH.sub("", text)
+    if text[:1] in "wWvVbB":
+        text = _VERIFIED_WITH.sub("", text)
     # "Verified backend tests are green: CMD -> result": the words before the colon are prose.
-    text = _PROSE_BEFORE_COLON.sub("", text)
+    if ":" in text[:42]:  # (where the colon must be for the pattern to match)
+        text = _PROSE_BEFORE_COLON.sub("", text)
     span = _COMMAND_SPAN.match(text)
     if span and not _ARROW.search(span.group(1)):
         rest = _ARROW.sub(" ", text[span.end() :], count=1).strip()
@@ -538,12 +545,9 @@ def _segments(body: str) -> tuple[str, list[tuple[str, str]]]:
 def _line_fields(body: str, rest: list[str], default_kind: Kind) -> tuple[Kind, dict[str, str]]:
     body = _LEAD.sub("", body)
     kind = default_kind
-    if _DECISION_MARK.match(body):
-        kind, body = Kind.DECISION, _DECISION_MARK.sub("", body)
-    elif _NOTE_MARK.match(body):
-        kind, body = Kind.NOTE, _NOTE_MARK.sub("", body)
-    elif _INCIDENT_MARK.match(body):
-        kind, body = Kind.INCIDENT, _INCIDENT_MARK.sub("", body)
+    mark = _KIND_MARK.match(body)
+    if mark is not None:
+        kind, body = _MARKED_KINDS[mark.lastgroup or ""], body[mark.end() :]
     text = " ".join([body, *rest]) if rest else body
     if not text.isascii():  # (the three dashes are not ASCII)
         text = text.replace(" — ", " ; ").replace(" – ", " ; ").replace(" \ufffd ", " ; ")
