@@ -274,7 +274,7 @@ def _repair_line(line: str, repairs: Counter[str]) -> list[str]:
     line, fixed = mojibake.repair(line)
     if fixed:
         repairs["mojibake sequences decoded"] += fixed
-    pieces = _split_glued(line) if "- 20" in line else [line]
+    pieces = _split_glued(line) if line.find("- 20", 1) != -1 else [line]
     if len(pieces) > 1:
         repairs["entries glued onto the line before, split"] += len(pieces) - 1
     return pieces
@@ -407,8 +407,9 @@ def parse_piece(
     start = 0
     block = False
     for number, line in enumerate(text.split("\n"), start=line_offset + 1):
-        # Most lines need no repair: plain ASCII with no second entry glued on (no call made).
-        pieces = (line,) if line.isascii() and "- 20" not in line else _repair_line(line, log.repairs)
+        # Most lines need no repair: plain ASCII with no second entry glued on (no call made;
+        # a bullet's own "- 20" starts the line).
+        pieces = (line,) if line.isascii() and line.find("- 20", 1) == -1 else _repair_line(line, log.repairs)
         for piece in pieces:
             heading = _HEADING_DATED.match(piece)
             dated = _DATED.match(piece)

@@ -54,6 +54,8 @@ def _repair_run(match: re.Match[str]) -> str:
 
 def repair(text: str) -> tuple[str, int]:
     """``text`` with mojibake runs decoded, and how many runs were repaired."""
+    if text.isascii():
+        return text, 0
     count = 0
 
     def fix(match: re.Match[str]) -> str:
@@ -63,8 +65,6 @@ def repair(text: str) -> tuple[str, int]:
             count += 1
         return repaired
 
-    if text.isascii():
-        return text, 0
     return _RUN.sub(fix, text), count
 
 
