@@ -50,10 +50,12 @@ PIECE_CHARS = 1_000_000
 """About this much text per piece: small enough that storing starts early and ends soon
 after the last piece is read."""
 BATCH_ROWS = 10_000
-"""At most this many rows per transaction (fewer when stored early, see below)."""
-EARLY_BATCH_ROWS = 7_000
-"""Fewer rows are stored while the next piece is still being read (this process would
-wait for it anyway): what is left to store when the last piece comes is small."""
+"""Rows are stored whenever the next piece is not read yet (this process would wait for
+it anyway, and what is left to store when the last piece comes is then small), and at the
+latest when this many are waiting."""
+COMMIT_ROWS = 10_000
+"""Rows stored are committed this many at a time: each commit rewrites the index pages its
+rows touched (the id and digest indexes are random, so nearly all of theirs)."""
 PARENT_CHECK_SECONDS = 0.5
 
 _Ready = tuple[tuple[Any, ...] | None, list[Problem], tuple[str, ...]]
@@ -183,28 +185,26 @@ def import_in_pieces(
                 entry.line += lines_before
             marker = RepeatMarker(ours)
             batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
-            last_round = len(read) - workers  # the pieces being read when the last one starts
-            for index in range(len(read)):
-                next_piece = read.popleft()
-                # The next piece is not read yet: store what is ready meanwhile (towards the
-                # end, all of it: what is left when the last piece comes is stored on one core).
-                early = 1 if index >= last_round else EARLY_BATCH_ROWS
-                if len(batch) >= early and not next_piece.done():
-                    batch.write()
-                packed, part_repairs, not_understood = next_piece.result()
-                entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]
-                log.entries += entries
-                log.repairs.update(part_repairs)
-                # As in parse_log: lines before the first entry are the file's preamble.
-                log.not_understood += not_understood if (index == 0 or seen_entry or entries) else []
-                seen_entry = seen_entry or bool(entries)
-                marker.mark(entries)
-                for entry, (_, prepared, line) in zip(entries, packed, strict=True):
-                    if entry.imported and prepared is not None:
-                        batch.add(entry, prepared, line)
-                if len(batch) >= BATCH_ROWS:
-                    batch.write()
-            batch.write()
+            with store.held_transaction() as commit:
+                for index in range(len(read)):
+                    next_piece = read.popleft()
+                    if len(batch) >= (BATCH_ROWS if next_piece.done() else 1):
+                        batch.write()
+                        if batch.uncommitted >= COMMIT_ROWS:
+                            commit()
+                            batch.uncommitted = 0
+                    packed, part_repairs, not_understood = next_piece.result()
+                    entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]
+                    log.entries += entries
+                    log.repairs.update(part_repairs)
+                    # As in parse_log: lines before the first entry are the file's preamble.
+                    log.not_understood += not_understood if (index == 0 or seen_entry or entries) else []
+                    seen_entry = seen_entry or bool(entries)
+                    marker.mark(entries)
+                    for entry, (_, prepared, line) in zip(entries, packed, strict=True):
+                        if entry.imported and prepared is not None:
+                            batch.add(entry, prepared, line)
+                batch.write()
         except BaseException:
             # A failed write (a full disk) or ctrl+c: the pieces not yet read are not read.
             pool.shutdown(wait=False, cancel_futures=True)
@@ -228,6 +228,8 @@ class _Batch:
         self.up_to_seq = up_to_seq
         self.added_here: set[str] = set()
         self.waiting: dict[str, tuple[ParsedEntry, _Ready, dict[str, Any] | None]] = {}
+        self.uncommitted = 0
+        """Rows stored since the last commit."""
 
     def __len__(self) -> int:
         return len(self.waiting)
@@ -255,6 +257,7 @@ class _Batch:
                 lines[entry.store_id] = line
         taken, _ = self.logbook.write_rows(self.project, rows, mirror=self.mirror, outbox=lines)
         self.added_here.update(taken)
+        self.uncommitted += len(taken)
         for entry_id in taken:
             entry, (_, _, masked), _ = self.waiting[entry_id]
             report.added.append(entry)

@@ -286,8 +286,15 @@ class Store:
 
     @contextmanager
     def _immediate(self, connection: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
-        """This thread's connection (or ``connection``) in one IMMEDIATE transaction, committed on success."""
+        """This thread's connection (or ``connection``) in one IMMEDIATE transaction, committed on success.
+
+        Inside :meth:`held_transaction`, the writes of this thread join its transaction."""
         connection = connection or self._read()
+        if getattr(self._local, "held", False) and connection is self._read():
+            if not connection.in_transaction:
+                connection.execute("BEGIN IMMEDIATE")
+            yield connection  # (a failure rolls back the held transaction: see there)
+            return
         connection.execute("BEGIN IMMEDIATE")
         try:
             yield connection
@@ -295,6 +302,33 @@ class Store:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+    @contextmanager
+    def held_transaction(self) -> Iterator[Callable[[], None]]:
+        """The writes of this thread in the block share one transaction, begun by the first
+        of them and committed by calling the function given (the next write begins the next
+        one), and when the block ends. A failure rolls back what was written since the last
+        commit. (Writes through the ORM are not for this block: they use other connections.)
+
+        For a big import: its rows are stored as soon as they are read, and committed
+        thousands at a time (a commit rewrites every index page its rows touched). The write
+        lock is let go of at each commit, for other logbook processes."""
+        connection = self._read()
+
+        def commit() -> None:
+            if connection.in_transaction:
+                connection.execute("COMMIT")
+
+        self._local.held = True
+        try:
+            yield commit
+            commit()
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        finally:
+            self._local.held = False
 
     def warm_up(self) -> None:
         """Load the write side now (from a background thread) so the first save is quick."""

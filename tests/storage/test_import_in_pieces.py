@@ -92,11 +92,11 @@ def _store(path: Path, project: Path, text: str) -> Store:
 
 
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pieces of 20,000 characters and batches of 300 rows (100 while the next piece is
-    still being read): the small log then crosses every kind of boundary."""
+    """Pieces of 20,000 characters, batches of at most 300 rows, committed 100 at a time:
+    the small log then crosses every kind of boundary."""
     monkeypatch.setattr(parallel_import, "PIECE_CHARS", 20_000)
     monkeypatch.setattr(parallel_import, "BATCH_ROWS", 300)
-    monkeypatch.setattr(parallel_import, "EARLY_BATCH_ROWS", 100)
+    monkeypatch.setattr(parallel_import, "COMMIT_ROWS", 100)
 
 
 def _rows(store: Store) -> list[tuple[Any, ...]]:
@@ -239,28 +239,32 @@ def test_row_values_come_in_the_order_of_row_columns() -> None:
     )
 
 
-def test_a_write_that_fails_half_way_stops_the_import_with_whole_batches_stored(
+def test_a_write_that_fails_half_way_stops_the_import_with_what_was_committed_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     small_pieces(monkeypatch)
+    monkeypatch.setattr(parallel_import, "COMMIT_ROWS", 1)  # a commit after each write...
     log_path = tmp_path / "project" / "HANDOFF.md"
     log_path.parent.mkdir()
     log_path.write_text(_log(tmp_path), encoding="utf-8")
     store = Store.open(tmp_path / "logbook.db", clock=FakeClock(), zone=MSK)
     write_rows, calls = Store.write_rows, []
 
-    def disk_full_on_the_third(self: Store, *args: Any, **kwargs: Any) -> tuple[list[str], list[str]]:
+    def disk_full_on_the_fourth(self: Store, *args: Any, **kwargs: Any) -> tuple[list[str], list[str]]:
         calls.append(len(args[1]))
         if len(calls) == 3:
+            parallel_import.COMMIT_ROWS = 10**9  # ...but the third: it goes with the fourth
+        if len(calls) == 4:
             raise OSError(28, "No space left on device")
         return write_rows(self, *args, **kwargs)
 
-    monkeypatch.setattr(Store, "write_rows", disk_full_on_the_third)
+    monkeypatch.setattr(Store, "write_rows", disk_full_on_the_fourth)
     with pytest.raises(OSError, match="No space left"):
         parallel_import.import_in_pieces(
             store, str(log_path.parent), log_path, log_path.read_bytes(), mirror=False, source="import"
         )
-    assert store.count(str(log_path.parent)) == sum(calls[:2]) > 0  # two whole batches, nothing torn
+    assert len(calls) == 4 and calls[2] > 0
+    assert store.count(str(log_path.parent)) == sum(calls[:2]) > 0  # two whole commits, nothing torn
 
 
 def test_a_sync_of_a_long_unread_mirror_reads_it_in_pieces_as_it_would_whole(
