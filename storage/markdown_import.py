@@ -690,11 +690,12 @@ class RepeatMarker:
                     entry.duplicate_of = first
                 continue
             # The first part of one of our lines (cut by a bad merge, or a crash) is that line.
-            whole = [
-                e
-                for e in ours.get(entry.created_at, ())
-                if e.raw.startswith(entry.raw) and e.raw != entry.raw
-            ]
+            raw = entry.raw
+            whole = (
+                [e for e in ours.get(entry.created_at, ()) if e.raw.startswith(raw) and e.raw != raw]
+                if ours  # (most files have no line of ours)
+                else None
+            )
             if whole:
                 entry.duplicate_of = whole[0]
                 continue
@@ -708,7 +709,7 @@ class RepeatMarker:
             # Times as seconds: this loop runs up to thirty times per entry of a big file. When
             # the recent entries are in time order (most logs), it stops at the first one more
             # than the window before this entry: every one before that is earlier still.
-            stamp, kind = entry.created_at.timestamp(), entry.kind
+            stamp, kind, numbers = entry.created_at.timestamp(), entry.kind, entry_words.numbers
             in_order = not self.descents
             for earlier, earlier_words, earlier_stamp in reversed(recent):
                 if in_order and stamp - earlier_stamp > _REWORDED_SECONDS:
@@ -718,6 +719,8 @@ class RepeatMarker:
                 gap = abs(stamp - earlier_stamp)
                 if gap > _REWORDED_SECONDS:
                     continue
+                if numbers - earlier_words.numbers and earlier_words.numbers - numbers:
+                    continue  # numbers that conflict: not the same entry (Words.similarity says 0)
                 score = entry_words.similarity(earlier_words)
                 if score >= NEAR_DUPLICATE_SCORE or (gap < 60 and score >= SAME_MINUTE_SCORE):
                     entry.duplicate_of = earlier
