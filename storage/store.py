@@ -293,7 +293,15 @@ class Store:
         if getattr(self._local, "held", False) and connection is self._read():
             if not connection.in_transaction:
                 connection.execute("BEGIN IMMEDIATE")
-            yield connection  # (a failure rolls back the held transaction: see there)
+            # All of this write or none of it, as below, in the transaction held open.
+            connection.execute("SAVEPOINT write")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK TO write")
+                connection.execute("RELEASE write")
+                raise
+            connection.execute("RELEASE write")
             return
         connection.execute("BEGIN IMMEDIATE")
         try:

@@ -82,3 +82,19 @@ def test_a_failure_rolls_back_what_was_written_since_the_last_commit(tmp_path: P
     assert _can_write_elsewhere(store.path)
     store.write_rows(project, _rows(project, 3, 4), mirror=False)  # writes commit again as usual
     assert _stored_elsewhere(store.path) == 7
+
+
+def test_a_write_that_fails_leaves_nothing_of_itself_and_the_rest_goes_on(tmp_path: Path) -> None:
+    # As outside the block: a write is all or nothing, even when its caller goes on.
+    store = Store.open(tmp_path / "logbook.db", clock=FakeClock())
+    project = str(tmp_path)
+    with store.held_transaction():
+        store.write_rows(project, _rows(project, 0, 2), mirror=False)
+        broken = _rows(project, 2, 2)
+        broken[1] = (*broken[1][:2], "not a kind", *broken[1][3:])  # the CHECK on kind fails
+        with pytest.raises(sqlite3.IntegrityError):
+            store.write_rows(project, broken, mirror=False)
+        store.write_rows(project, _rows(project, 4, 1), mirror=False)
+    with sqlite3.connect(store.path) as other:
+        ids = [row[0] for row in other.execute("SELECT id FROM entry ORDER BY id")]
+    assert ids == [f"{n:016x}" for n in (0, 1, 4)]  # the first row of the broken write is not there
