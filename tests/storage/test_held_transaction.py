@@ -84,17 +84,23 @@ def test_a_failure_rolls_back_what_was_written_since_the_last_commit(tmp_path: P
     assert _stored_elsewhere(store.path) == 7
 
 
-def test_a_write_that_fails_leaves_nothing_of_itself_and_the_rest_goes_on(tmp_path: Path) -> None:
-    # As outside the block: a write is all or nothing, even when its caller goes on.
+def test_a_write_that_fails_takes_the_uncommitted_writes_with_it_and_nothing_is_torn(
+    tmp_path: Path,
+) -> None:
+    # A caller that goes on after a failed write: nothing of that write is stored, nor what
+    # was written since the last commit (never a part of a write), and later writes are.
     store = Store.open(tmp_path / "logbook.db", clock=FakeClock())
     project = str(tmp_path)
-    with store.held_transaction():
-        store.write_rows(project, _rows(project, 0, 2), mirror=False)
-        broken = _rows(project, 2, 2)
+    with store.held_transaction() as commit:
+        store.write_rows(project, _rows(project, 0, 1), mirror=False)
+        commit()
+        store.write_rows(project, _rows(project, 1, 2), mirror=False)
+        broken = _rows(project, 3, 2)
         broken[1] = (*broken[1][:2], "not a kind", *broken[1][3:])  # the CHECK on kind fails
         with pytest.raises(sqlite3.IntegrityError):
             store.write_rows(project, broken, mirror=False)
-        store.write_rows(project, _rows(project, 4, 1), mirror=False)
+        assert _can_write_elsewhere(store.path)
+        store.write_rows(project, _rows(project, 5, 1), mirror=False)
     with sqlite3.connect(store.path) as other:
         ids = [row[0] for row in other.execute("SELECT id FROM entry ORDER BY id")]
-    assert ids == [f"{n:016x}" for n in (0, 1, 4)]  # the first row of the broken write is not there
+    assert ids == [f"{n:016x}" for n in (0, 5)]
