@@ -128,13 +128,26 @@ def _is_ours(torn: bytes, lines: list[str], encoding: str, name: str, start: int
 
 
 def _mark(connection: sqlite3.Connection, seqs: list[int], state: str, offset: int | None) -> None:
-    for start in range(0, len(seqs), 500):
-        chunk = seqs[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        if state == "done":  # on disk: the row has served its purpose
-            connection.execute(f"DELETE FROM mirror_outbox WHERE seq IN ({marks})", chunk)
-        else:
-            connection.execute(
-                f"UPDATE mirror_outbox SET state = ?, file_offset = ? WHERE seq IN ({marks})",
-                (state, offset, *chunk),
-            )
+    """Mark the rows, all in one transaction, committed before this returns (the append that
+    follows relies on it). Each statement was its own commit: flushing a 50 MB import's
+    180,000 lines made 720 of them, 2 s."""
+    own = not connection.in_transaction
+    if own:
+        connection.execute("BEGIN IMMEDIATE")
+    try:
+        for start in range(0, len(seqs), 500):
+            chunk = seqs[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            if state == "done":  # on disk: the row has served its purpose
+                connection.execute(f"DELETE FROM mirror_outbox WHERE seq IN ({marks})", chunk)
+            else:
+                connection.execute(
+                    f"UPDATE mirror_outbox SET state = ?, file_offset = ? WHERE seq IN ({marks})",
+                    (state, offset, *chunk),
+                )
+    except BaseException:
+        if own:
+            connection.execute("ROLLBACK")
+        raise
+    if own:
+        connection.execute("COMMIT")
