@@ -195,6 +195,8 @@ def import_in_pieces(
                         if batch.uncommitted >= COMMIT_ROWS:
                             commit()
                             batch.uncommitted = 0
+                            if mirror:  # their lines appended while the workers read on
+                                batch.flush_mirror()
                     packed, part_repairs, not_understood = next_piece.result()
                     entries = [ParsedEntry.from_tuple(entry) for entry, _, _ in packed]
                     log.entries += entries
@@ -213,7 +215,8 @@ def import_in_pieces(
             raise
     take_changes(store, report, changes_in(log, source, store), mirror=mirror)
     if mirror:
-        report.mirror_errors += [result.error for result in store.flush_mirror(project) if result.error]
+        batch.flush_mirror()
+        report.mirror_errors += batch.mirror_errors
     return report
 
 
@@ -232,9 +235,16 @@ class _Batch:
         self.waiting: dict[str, tuple[ParsedEntry, _Ready, dict[str, Any] | None]] = {}
         self.uncommitted = 0
         """Rows stored since the last commit."""
+        self.mirror_errors: list[str] = []
 
     def __len__(self) -> int:
         return len(self.waiting)
+
+    def flush_mirror(self) -> None:
+        """Append the mirror lines of what is committed (each error said once)."""
+        for result in self.logbook.flush_mirror(self.project):
+            if result.error and result.error not in self.mirror_errors:
+                self.mirror_errors.append(result.error)
 
     def add(self, entry: ParsedEntry, prepared: _Ready, line: dict[str, Any] | None) -> None:
         self.waiting.setdefault(entry.store_id, (entry, prepared, line))
