@@ -42,6 +42,7 @@ from storage.markdown_import import (
     parse_piece,
     piece_bounds,
 )
+from storage.mirror import MIRROR_FILES, scan
 from storage.store import Store
 from storage.validation import Problem
 from storage.writing import ROW_COLUMNS, outbox_row, prepare_row
@@ -120,6 +121,7 @@ def _read_piece(piece: tuple[int, int, int]) -> tuple[list[_Packed], Counter[str
             prepared = prepare_row(job.project, item, job.source, strict=False, clock=utc_now)
             if job.mirror and prepared.row is not None:
                 row = dict(zip(ROW_COLUMNS, prepared.row, strict=True))
+                # (check_first: whether the file is looked at first is settled when it is stored)
                 line = outbox_row(row, job.zone, now, check_first=True)
         packed.append((entry.to_tuple(), None if prepared is None else tuple(prepared), line))
     return packed, repairs, not_understood
@@ -187,6 +189,8 @@ def import_in_pieces(
                 entry.line += lines_before
             marker = RepeatMarker(ours)
             batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
+            if mirror:  # (read while the workers read the first pieces)
+                batch.shown = {i for f in MIRROR_FILES for i in scan(Path(project) / f).anchors}
             with store.held_transaction() as commit:
                 for index in range(len(read)):
                     next_piece = read.popleft()
@@ -236,6 +240,11 @@ class _Batch:
         self.uncommitted = 0
         """Rows stored since the last commit."""
         self.mirror_errors: list[str] = []
+        self.shown: set[str] = set()
+        """The ids whose line the mirror files ended with when the import began: only those
+        lines are looked for in the file before they are appended (a store made anew for
+        the same checkout). The others cannot be there, unless someone appends them meanwhile:
+        looking for all of them made every flush read the whole file, as it grew."""
 
     def __len__(self) -> int:
         return len(self.waiting)
@@ -266,6 +275,7 @@ class _Batch:
                 continue
             rows.append(row)
             if line is not None:
+                line["check_first"] = int(entry.store_id in self.shown)
                 lines[entry.store_id] = line
         taken, _ = self.logbook.write_rows(self.project, rows, mirror=self.mirror, outbox=lines)
         self.added_here.update(taken)

@@ -25,6 +25,7 @@ from storage import parallel_import
 from storage.importing import ImportReport, import_log
 from storage.kinds import Kind
 from storage.markdown_import import parse_log
+from storage.mirror import anchors_in
 from storage.mirror_format import render_line
 from storage.store import NewEntry, Store
 from storage.writing import ROW_COLUMNS, row_dict, row_values
@@ -189,6 +190,31 @@ def test_pieces_of_someone_elses_log_are_mirrored_as_the_whole_file_is(
         appended = (project / name).read_text(encoding="utf-8")
         assert appended == (whole_project / name).read_text(encoding="utf-8")
         assert appended.count("<!-- logbook:") > 100
+
+
+def test_a_log_from_elsewhere_imported_again_into_a_new_store_adds_no_line_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The store is lost (or made anew for the same checkout) and the old log imported again:
+    # the mirror files show its entries already, and must not show them twice.
+    small_pieces(monkeypatch)
+    project = tmp_path / "project"
+    project.mkdir()
+    log_path = tmp_path / "old-log.md"
+    log_path.write_text(_log(tmp_path), encoding="utf-8")
+    shown: dict[str, str] = {}
+    for attempt in ("first", "again"):
+        store = Store.open(tmp_path / f"{attempt}.db", clock=FakeClock(), zone=MSK)
+        report = parallel_import.import_in_pieces(
+            store, str(project), log_path, log_path.read_bytes(), mirror=True, source="import"
+        )
+        assert len(report.added) > 500 and report.mirror_errors == []
+        assert store.pending_mirror(str(project)) == 0
+        now = {name: (project / name).read_text(encoding="utf-8") for name in ("HANDOFF.md", "INCIDENTS.md")}
+        shown = shown or now
+        assert now == shown  # the second import appended nothing
+        ids = [entry_id for text in now.values() for entry_id in anchors_in(text)]
+        assert len(ids) == len(set(ids)) and {entry.store_id for entry in report.added} <= set(ids)
 
 
 def test_row_values_come_in_the_order_of_row_columns() -> None:
