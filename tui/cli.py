@@ -19,6 +19,8 @@ KINDS = ("handoff", "incident", "decision", "note")
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_NOT_FOUND = 2
+EXIT_OUTPUT_LOST = 120
+"""Standard output could not be written (a full disk): what Python itself exits with then."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -365,10 +367,12 @@ def _main(argv: Sequence[str] | None, kept: list[object] | None = None) -> tuple
     args = parser.parse_args(argv)
     if args.command in (None, "tui"):
         return launch_tui(args), True
-    from tui.commands import run
+    from tui.commands import OutputLost, run
 
     try:
         return run(args, parser, kept), False
+    except OutputLost:
+        return EXIT_OUTPUT_LOST, False  # (said by the exit code, as Python does: no traceback)
     except BrokenPipeError:
         # The reader went away (`logbook list | head`): stop quietly, as other tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -389,7 +393,7 @@ def console_main() -> None:
         except BrokenPipeError:
             pass  # the reader went away (`logbook list | head`), as in main()
         except OSError:
-            os._exit(120)  # what Python exits with when it cannot flush stdout (a full disk)
+            os._exit(EXIT_OUTPUT_LOST)
         os._exit(code)
     sys.exit(code)
 

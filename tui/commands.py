@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from storage.clock import format_local
 from storage.errors import AmbiguousId, DuplicateEntry, NoProject, NotFound, Refused
@@ -20,6 +20,38 @@ from storage.store import Store
 from tui import messages
 from tui.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REFUSED
 from tui.terminal import Style, one_line, plain_marks, printable
+
+
+class OutputLost(OSError):
+    """Standard output could not be written (a full disk, an I/O error). What the command did
+    to the store is done (or undone) as usual; only what it printed is lost."""
+
+
+class _Output:
+    """Standard output for a command: a write that fails raises OutputLost (a reader that went
+    away still raises BrokenPipeError: ``logbook list | head`` stops quietly)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputLost(error.errno, error.strerror) from error
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputLost(error.errno, error.strerror) from error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class Context:
@@ -88,7 +120,7 @@ def run(
     args: argparse.Namespace, parser: argparse.ArgumentParser, kept: list[object] | None = None
 ) -> int:
     """Run the command ``args`` names; ``kept``: see :meth:`Context.keep_until_exit`."""
-    ctx = Context(args, sys.stdout, sys.stderr, kept)
+    ctx = Context(args, cast(TextIO, _Output(sys.stdout)), sys.stderr, kept)
     handlers: dict[str, Callable[[Context], int]] = {
         "add": cmd_add,
         "list": cmd_list,

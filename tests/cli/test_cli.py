@@ -456,11 +456,12 @@ def test_the_program_prints_everything_and_keeps_its_exit_code(project: Path, db
         check=False,
     )
     assert refused.returncode == EXIT_REFUSED and refused.stderr
-    with open("/dev/full", "w") as full:  # a disk with no room left: the output cannot be written
-        lost = subprocess.run(
-            [*program, "list", "--limit", "1"], stdout=full, stderr=subprocess.PIPE, env=env, check=False
-        )
-    assert lost.returncode == 120 and not lost.stderr  # as Python itself exits when it cannot flush
+    for limit in ("1", "1000"):  # the last flush fails; the output fills its buffer and fails before
+        with open("/dev/full", "w") as full:  # a disk with no room left: the output cannot be written
+            lost = subprocess.run(
+                [*program, "list", "--limit", limit], stdout=full, stderr=subprocess.PIPE, env=env, check=False
+            )
+        assert lost.returncode == 120 and not lost.stderr  # as Python itself exits when it cannot flush
 
 
 def test_the_program_keeps_an_import_until_it_exits_and_main_frees_it(
