@@ -291,6 +291,17 @@ def scan(path: Path) -> MirrorScan:
     return result
 
 
+def anchors_shown(path: Path) -> set[str]:
+    """The ids whose anchor ends a line of the mirror file ``path`` (none when it cannot be
+    read): :func:`scan`'s anchors, without looking for anything else."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return set()
+    text, _, _ = decode_mirror(data, count_glued=False)
+    return set(anchors_in(text))
+
+
 def anchors_in(text: str) -> list[str]:
     """The id of every anchor that ends a line of ``text`` (once per line it ends)."""
     return [match.group(1) for match in _ANCHOR_TEXT.finditer(text)]

@@ -42,7 +42,7 @@ from storage.markdown_import import (
     parse_piece,
     piece_bounds,
 )
-from storage.mirror import MIRROR_FILES, scan
+from storage.mirror import MIRROR_FILES, anchors_shown
 from storage.store import Store
 from storage.validation import Problem
 from storage.writing import ROW_COLUMNS, outbox_row, prepare_row
@@ -190,7 +190,7 @@ def import_in_pieces(
             marker = RepeatMarker(ours)
             batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
             if mirror:  # (read while the workers read the first pieces)
-                batch.shown = {i for f in MIRROR_FILES for i in scan(Path(project) / f).anchors}
+                batch.shown = set().union(*(anchors_shown(Path(project) / name) for name in MIRROR_FILES))
             with store.held_transaction() as commit:
                 for index in range(len(read)):
                     next_piece = read.popleft()
