@@ -7,6 +7,7 @@ import json
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -35,23 +36,25 @@ class _Output:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        try:
+        with _lost_when_failing():
             return self._stream.write(text)
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise OutputLost(error.errno, error.strerror) from error
 
     def flush(self) -> None:
-        try:
+        with _lost_when_failing():
             self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise OutputLost(error.errno, error.strerror) from error
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+@contextmanager
+def _lost_when_failing() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputLost(error.errno, error.strerror) from error
 
 
 class Context:
