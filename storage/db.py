@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 15_000
@@ -49,3 +51,16 @@ def enable_wal(connection: sqlite3.Connection) -> str:
     A database not yet written gets PAGE_SIZE first (only possible before WAL)."""
     connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
     return str(connection.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+
+
+@contextmanager
+def immediate(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``connection`` in one IMMEDIATE transaction (the write lock taken at once): committed
+    when the block ends, rolled back when it fails."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")

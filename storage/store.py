@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from storage.clock import from_db, to_db, user_zone, utc_now
-from storage.db import connect, default_db_path, enable_wal
+from storage.db import connect, default_db_path, enable_wal, immediate
 from storage.errors import AmbiguousId, DuplicateEntry, NotFound, Refused
 from storage.fts import MARK_END, MARK_START, fts_query
 from storage.ids import new_id
@@ -303,13 +303,8 @@ class Store:
                     connection.execute("ROLLBACK")
                 raise
             return
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(connection):
             yield connection
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
 
     @contextmanager
     def held_transaction(self) -> Iterator[Callable[[], None]]:
