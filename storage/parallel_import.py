@@ -121,8 +121,7 @@ def _read_piece(piece: tuple[int, int, int]) -> tuple[list[_Packed], Counter[str
             prepared = prepare_row(job.project, item, job.source, strict=False, clock=utc_now)
             if job.mirror and prepared.row is not None:
                 row = dict(zip(ROW_COLUMNS, prepared.row, strict=True))
-                # (check_first: whether the file is looked at first is settled when it is stored)
-                line = outbox_row(row, job.zone, now, check_first=True)
+                line = outbox_row(row, job.zone, now)  # (check_first: settled when it is stored)
         packed.append((entry.to_tuple(), None if prepared is None else tuple(prepared), line))
     return packed, repairs, not_understood
 
@@ -189,8 +188,6 @@ def import_in_pieces(
                 entry.line += lines_before
             marker = RepeatMarker(ours)
             batch = _Batch(store, project, report, mirror, up_to_seq=store.last_seq())
-            if mirror:  # (read while the workers read the first pieces)
-                batch.shown = set().union(*(anchors_shown(Path(project) / name) for name in MIRROR_FILES))
             with store.held_transaction() as commit:
                 for index in range(len(read)):
                     next_piece = read.popleft()
@@ -240,7 +237,9 @@ class _Batch:
         self.uncommitted = 0
         """Rows stored since the last commit."""
         self.mirror_errors: list[str] = []
-        self.shown: set[str] = set()
+        # (Read here, while the workers read the first pieces.)
+        files = [Path(project) / name for name in MIRROR_FILES] if mirror else []
+        self.shown: set[str] = set().union(*map(anchors_shown, files))
         """The ids whose line the mirror files ended with when the import began: only those
         lines are looked for in the file before they are appended (a store made anew for
         the same checkout). The others cannot be there, unless someone appends them meanwhile:
