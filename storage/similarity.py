@@ -35,14 +35,18 @@ def key_text(kind: Kind, fields: dict[str, str]) -> str:
     return "\n".join(fields.get(name, "") for name in _KEY_FIELDS[kind])
 
 
-_ASCII_NOISE = str.maketrans({chr(code): " " for code in range(128) if not re.match(r"\w", chr(code))})
-"""Every ASCII character ``_NOISE`` removes, as a space."""
+_ASCII_WORDS = bytes(
+    ord(char.lower()) if re.match(r"\w", char) else ord(" ") for char in map(chr, range(128))
+) + bytes(range(128, 256))
+"""For each ASCII character: itself lower-cased when ``_NOISE`` keeps it, else a space."""
 
 
 def normalize(text: str) -> str:
     """Case, accents, punctuation and spacing removed: only the words remain."""
-    if text.isascii():  # (NFKC leaves ASCII as it is; a table takes 30% off the regex here)
-        return " ".join(text.lower().translate(_ASCII_NOISE).split())
+    if text.isascii():
+        # (NFKC leaves ASCII as it is. A byte table lower-cases and blanks out in one pass,
+        # 2x faster than str.lower and str.translate: every entry of an import is keyed.)
+        return " ".join(text.encode().translate(_ASCII_WORDS).decode().split())
     text = unicodedata.normalize("NFKC", text).casefold()
     return _NOISE.sub(" ", text).strip()
 
@@ -108,7 +112,7 @@ class Words:
 
     def similarity(self, other: Words) -> float:
         """:func:`similarity` of the two texts."""
-        if self.numbers - other.numbers and other.numbers - self.numbers:
+        if not (self.numbers <= other.numbers or other.numbers <= self.numbers):  # each has its own
             return 0.0
         return _score(self.words, other.words)
 

@@ -85,11 +85,10 @@ def zone_for(word: str | None, when: datetime, default: tzinfo) -> tzinfo:
 
 def read_time(match: re.Match[str], default_zone: tzinfo) -> datetime:
     """The moment a TIME_RE match names, in UTC (the start of a time range)."""
-    year, month, day = match["date"].split("-")
-    naive = datetime(
-        int(year), int(month), int(day), int(match["hour"]), int(match["minute"]), int(match["second"] or 0)
-    )
-    zone = zone_for(match["zone"], naive, default_zone)
+    date, hour, minute, second, zone_word = match.group("date", "hour", "minute", "second", "zone")
+    year, month, day = date.split("-")
+    naive = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+    zone = zone_for(zone_word, naive, default_zone)
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 

@@ -217,6 +217,25 @@ def test_a_log_from_elsewhere_imported_again_into_a_new_store_adds_no_line_twice
         assert len(ids) == len(set(ids)) and {entry.store_id for entry in report.added} <= set(ids)
 
 
+def test_an_entry_sent_between_processes_comes_back_as_it_was() -> None:
+    # Workers send entries as tuples; a field read back into the wrong place would
+    # only show where the report or the store uses it.
+    from storage.markdown_import import ParsedEntry
+
+    entries = [
+        entry
+        for seed in (HANDOFF_SEED, INCIDENTS_SEED)
+        for entry in parse_log(seed.read_bytes(), name=seed.name, default_zone=MSK).entries
+    ]
+    assert {entry.kind for entry in entries} >= {Kind.HANDOFF, Kind.INCIDENT, Kind.DECISION}
+    assert any(entry.placeholder for entry in entries) and any(entry.duplicate_of for entry in entries)
+    for entry in entries:
+        back = ParsedEntry.from_tuple(entry.to_tuple())
+        assert back.duplicate_of is None  # (marked again in the importing process)
+        back.duplicate_of = entry.duplicate_of
+        assert back == entry and back.created_at.utcoffset() == timedelta(0)
+
+
 def test_row_values_come_in_the_order_of_row_columns() -> None:
     from storage.records import GitContext
     from storage.signature import error_signature
