@@ -486,6 +486,27 @@ def may_hold_secrets(text: str) -> bool:
     return _may_hold_secrets(_lowercase(text))
 
 
+def parts_may_hold_secrets(parts: Iterable[str], whole: str) -> bool:
+    """:func:`may_hold_secrets` for ``whole`` and each of ``parts``: texts mostly taken from
+    it (an entry's raw text, and the fields read from it).
+
+    A part found in ``whole`` (both lower-cased) is not looked at again: an anchor, a
+    password in a URL or a "pass" not followed by "ed" in it is in ``whole`` too, or the
+    part ends before what would follow it (so no detector matches there either). Half the
+    text to look through for an entry of a hand-kept log, whose fields are cut from its line.
+    """
+    lowered = whole.lower()
+    # Letter by letter (each letter gives one, whatever its neighbours: not so for a final
+    # sigma), a part of ``whole`` lower-cased is a part of ``lowered``; else each is compared.
+    by_letter = len(lowered) == len(whole) and "Σ" not in whole
+    if not by_letter:
+        lowered = _lowercase(whole)
+    if _may_hold_secrets(lowered):
+        return True
+    rest = [part for part in parts if not (part in whole if by_letter else _lowercase(part) in lowered)]
+    return bool(rest) and _may_hold_secrets(_lowercase("\n".join(rest)))
+
+
 def _may_hold_secrets(lowered: str) -> bool:
     if _ANCHOR_RE.search(lowered):
         return True

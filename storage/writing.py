@@ -20,7 +20,7 @@ from storage.mirror import MIRROR_FILES, mirror_file_for, scan
 from storage.mirror_format import condense, render_event_line, render_line
 from storage.records import Entry, GitContext
 from storage.rows import ENTRY_SELECT, entry_columns, entry_from_row
-from storage.secrets import mask_secrets, may_hold_secrets
+from storage.secrets import mask_secrets, parts_may_hold_secrets
 from storage.signature import error_signature
 from storage.similarity import NEAR_DUPLICATE_SCORE, Words, fingerprint, fingerprint_of, key_text
 from storage.validation import Problem, clean_fields, clean_tags, strip_forbidden
@@ -67,7 +67,7 @@ def mask_entry(fields: dict[str, str], raw: str | None) -> tuple[dict[str, str],
     One look at all of it first: most entries hold nothing a detector could match,
     and a bulk import then skips the detectors for each of its fields.
     """
-    if not may_hold_secrets("\n".join([*fields.values(), raw or ""])):
+    if not parts_may_hold_secrets(fields.values(), raw or ""):
         return fields, raw, ()
     masked, found = mask_fields(fields)
     masked_raw, raw_found = mask_text(raw)

@@ -466,3 +466,42 @@ def test_each_anchor_alone_and_in_a_word_is_found() -> None:
         assert storage.secrets._ANCHOR_RE.search(anchor)
         assert storage.secrets.may_hold_secrets(f"x{anchor.upper()}y")
         assert not storage.secrets._ANCHOR_RE.search(anchor[:-1] + " " + anchor[-1])
+
+
+_FRAGMENTS = [
+    *_pieces_of_anchors(),
+    *(item.text for item in DIRTY[:40]),
+    *CLEAN[:40],
+    *("pass", "passed", "passes", "PASS=", "Pass: x9!", "://", "@", ":", "***", "=", "'", " ", "\n"),
+    *("Σ", "\u212a", "İ", "ß"),  # lower-casing that is not letter by letter
+]
+
+
+@given(
+    st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=4), max_size=10).map("".join),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 400)), max_size=4),
+    st.lists(st.sampled_from(_FRAGMENTS), max_size=3).map("".join),
+)
+@settings(max_examples=3000, deadline=None)
+def test_an_entry_is_masked_as_each_of_its_texts_would_be(raw: str, cuts: list[tuple[int, int]], other: str) -> None:
+    # mask_entry looks once at the raw text, and at a field again only when it is not part of
+    # it: whatever that skips, masking each field and the raw text on its own must agree.
+    from storage.writing import mask_entry, mask_text
+
+    fields = {f"f{index}": raw[start:end] for index, (start, end) in enumerate(cuts)}
+    fields["other"] = other
+    fields = {name: value for name, value in fields.items() if value}
+    each = {name: mask_text(value) for name, value in fields.items()}
+    masked_raw, raw_labels = mask_text(raw)
+    labels = tuple(label for _, found in each.values() for label in found) or raw_labels
+    assert mask_entry(fields, raw) == ({name: text for name, (text, _) in each.items()}, masked_raw, labels)
+
+
+def test_a_field_lower_cased_unlike_the_raw_text_is_looked_at_on_its_own() -> None:
+    # With a dotted İ somewhere, the raw text is lower-cased ASCII letters only, and the
+    # Kelvin sign in "API_KEY" stays as it is; the field, without the İ, reads "api_key".
+    from storage.writing import mask_entry
+
+    raw = "İ API_\u212aEY=Zq8vN3xT7pL2wRk9"
+    fields, _, found = mask_entry({"what": raw[2:]}, raw)
+    assert fields == {"what": "API_\u212aEY=***"} and found == ("the value of API_\u212aEY",)
