@@ -83,21 +83,50 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("decision", r"decision"),
     ("consequences", r"consequences?|consequence"),
 )
-_LABEL_RE = re.compile(
+
+
+def _by_first_letter(labels: tuple[tuple[str, str], ...]) -> tuple[str, dict[str, str]]:
+    """The labels as one alternation arranged by first letters ("c(?:(?P<cause_1c>ause)|...)"),
+    and the field each of its groups names. ``re`` tries each branch of an alternation in
+    turn; arranged so, it tries one letter, then only the labels that start with it (the
+    order of the labels sharing a letter is kept: the same matches)."""
+    by_first: dict[str, list[tuple[str, list[str]]]] = {}
+    fields: dict[str, str] = {}
+    for index, (name, pattern) in enumerate(labels):
+        for alternative in pattern.split("|"):
+            first, rest = alternative[0], alternative[1:]
+            group = f"{name}_{index}{first}"
+            branches = by_first.setdefault(first, [])
+            if branches and branches[-1][0] == group:
+                branches[-1][1].append(rest)
+            else:
+                branches.append((group, [rest]))
+            fields[group] = name
+    alternation = "|".join(
+        first + "(?:" + "|".join(f"(?P<{group}>" + "|".join(rests) + ")" for group, rests in branches) + ")"
+        for first, branches in by_first.items()
+    )
+    return alternation, fields
+
+
+_LABEL_ALTERNATION, _LABEL_FIELDS = _by_first_letter(_LABELS)
+_LABEL_PATTERN = (
     # Matched with the character before the label (a text is searched with a space put
     # before it): ``re`` finds where a pattern that starts with a set of characters may
     # match in C, and a look-behind at its start was tried at every position (the labels
     # of the bench log's 183,088 entries: 2.36 s -> 1.75 s). A "verified" label keeps the
     # space after it out of the match: the next label may start right there.
     # The label is the one group that matches (its name says the field: ``m.lastgroup``),
-    # and starts one character after the match.
+    # and ends where the label does.
     r"[\s.;,(—–\ufffd](?=[cdefmnrsvw])(?:"
-    + "|".join(f"(?P<{name}_{i}>{pattern})" for i, (name, pattern) in enumerate(_LABELS))
-    + r")(?:\s*\([^)]{1,40}\))?\s*(?::|(?<=verified)(?=\s+(?:with\b|via\b|by\b|[\w.\\/`$\"'-])))",
-    re.IGNORECASE,
+    + _LABEL_ALTERNATION
+    + r")(?:\s*\([^)]{1,40}\))?\s*(?::|(?<=verified)(?=\s+(?:with\b|via\b|by\b|[\w.\\/`$\"'-])))"
 )
-_LABEL_FIELDS = {f"{name}_{i}": name for i, (name, _) in enumerate(_LABELS)}
-"""The field each of _LABEL_RE's groups names."""
+_LABEL_RE = re.compile(_LABEL_PATTERN, re.IGNORECASE)
+_LOWER_LABEL_RE = re.compile(_LABEL_PATTERN)
+"""For ASCII text lower-cased first: the same matches (not so for all text: ignoring case,
+"ſ" is an "s"), and ``re`` compares characters as they are. With the letters arranged, the
+labels of an entry of the bench log are found in 3.8 us, not 5.4."""
 
 
 def _label(text: str, match: re.Match[str]) -> str:
@@ -536,7 +565,9 @@ def _segments(body: str) -> tuple[str, list[tuple[str, str]]]:
     """Split "head. Label: value; Label2: value" into the head and labelled values."""
     padded = f" {body}"  # (a label at the start has a character before it too)
     # ("Verified" first is the start of a sentence, not a label.)
-    labels = [m for m in _LABEL_RE.finditer(padded) if m.start() or _label(padded, m).lower() != "verified"]
+    ascii_text = padded.isascii()
+    matches = _LOWER_LABEL_RE.finditer(padded.lower()) if ascii_text else _LABEL_RE.finditer(padded)
+    labels = [m for m in matches if m.start() or _label(padded, m).lower() != "verified"]
     if not labels:
         return body, []
     head = padded[1 : labels[0].start() + 1]

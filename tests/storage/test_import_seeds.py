@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storage.clock import parse_zone
 from storage.importing import import_file, sync
@@ -308,3 +310,47 @@ def test_labels_are_found_at_the_start_after_punctuation_and_after_verified(
     )
     [entry] = log.entries
     assert entry.kind is Kind.INCIDENT and entry.fields == fields
+
+
+def _plain_label_pattern() -> re.Pattern[str]:
+    """The labels as a plain alternation, in their order: what the arranged pattern replaces."""
+    from storage.markdown_import import _LABEL_PATTERN, _LABELS
+
+    plain = "|".join(f"(?P<{name}_{i}>{pattern})" for i, (name, pattern) in enumerate(_LABELS))
+    prefix = "[\\s.;,(—–\\ufffd](?=[cdefmnrsvw])(?:"
+    assert _LABEL_PATTERN.startswith(prefix)
+    rest = _LABEL_PATTERN[_LABEL_PATTERN.index(")(?:\\s*\\(") :]
+    return re.compile(prefix + plain + rest, re.IGNORECASE)
+
+
+_LABEL_PIECES = [
+    *("symptom", "Root cause", "root-cause", "cause", "fix / mitigation", "Fix", "mitigation"),
+    *("workaround", "verification", "VERIFIED", "verify", "expected result", "why", "reason"),
+    *("now", "next step", "decision", "consequences", "consequence", "reas", "ver", "nex"),
+    *(":", " ", ". ", "; ", ", ", "(", ")", " (see: a)", "— ", " with ", " by ", "`", "x", "7"),
+    *("ſymptom", "\u212a", "ı", "İ", "é"),  # letters that match others when case is ignored
+]
+
+
+@given(st.lists(st.sampled_from(_LABEL_PIECES), max_size=14).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_labels_arranged_by_first_letter_are_found_as_the_plain_alternation_finds_them(text: str) -> None:
+    # The labels are looked for by first letter (lower-cased first, for ASCII text): the
+    # same labels, at the same places, naming the same fields as the plain alternation.
+    from storage.markdown_import import _LABEL_FIELDS, _LABELS, _segments
+
+    plain = _plain_label_pattern()
+    padded = f" {text}"
+    expected = [
+        (match.start(), match.end(), match.lastgroup.rsplit("_", 1)[0])
+        for match in plain.finditer(padded)
+        if match.start() or padded[1 : match.end(match.lastindex or 0)].lower() != "verified"
+    ]
+    head, found = _segments(text)
+    assert [name for name, _ in found] == [name for _, _, name in expected]
+    assert [value for _, value in found] == [
+        padded[end : expected[i + 1][0] + 1 if i + 1 < len(expected) else len(padded)]
+        for i, (_, end, _) in enumerate(expected)
+    ]
+    assert head == (padded[1 : expected[0][0] + 1] if expected else text)
+    assert set(_LABEL_FIELDS.values()) == {name for name, _ in _LABELS}
