@@ -181,7 +181,11 @@ class ParsedEntry:
         Made from the minute and the words of the line (case and spacing aside), so a
         line that reaches a file twice (a union merge, a copy) is one entry.
         """
-        words = " ".join(self.raw.split()).casefold()
+        raw = self.raw
+        # A printable text holds no blank but the space (every other one is unprintable):
+        # with no two spaces together and none at its ends, it is its words already.
+        one_line = raw.isprintable() and "  " not in raw and raw[:1] != " " and raw[-1:] != " "
+        words = (raw if one_line else " ".join(raw.split())).casefold()
         moment = self.created_at
         # isoformat's first 16 characters are "%Y-%m-%dT%H:%M" for four-digit years, 5x faster.
         minute = moment.isoformat()[:16] if moment.year >= 1000 else f"{moment:%Y-%m-%dT%H:%M}"
@@ -443,7 +447,7 @@ def parse_piece(
         # a bullet's own "- 20" starts the line).
         pieces = (line,) if line.isascii() and line.find("- 20", 1) == -1 else _repair_line(line, log.repairs)
         for piece in pieces:
-            heading = _HEADING_DATED.match(piece)
+            heading = _HEADING_DATED.match(piece) if piece[:1] == "#" else None
             dated = _DATED.match(piece)
             if heading or dated:
                 _finish(log, current, start, default_kind, default_zone, block)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -354,3 +355,11 @@ def test_labels_arranged_by_first_letter_are_found_as_the_plain_alternation_find
     ]
     assert head == (padded[1 : expected[0][0] + 1] if expected else text)
     assert set(_LABEL_FIELDS.values()) == {name for name, _ in _LABELS}
+
+
+def test_the_only_printable_blank_is_the_space() -> None:
+    # An entry's id is made from its words: a printable line with single spaces is taken as
+    # its words as it is (str.split would give it back unchanged). That holds while no
+    # blank str.split splits at is printable, but the space.
+    blanks = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    assert [blank for blank in blanks if blank.isprintable()] == [" "] and len(blanks) > 20
