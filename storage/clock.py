@@ -23,7 +23,8 @@ def to_db(moment: datetime) -> str:
     if moment.year < 1000:  # (isoformat pads the year to four digits; strftime does not)
         return moment.strftime(_DB_FORMAT)
     # The same text as strftime(_DB_FORMAT), 3x faster: a big import writes one per entry.
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # ("2024-03-01T06:08:00.000000+00:00": the offset cut off.)
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def from_db(text: str) -> datetime:

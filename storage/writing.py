@@ -96,13 +96,15 @@ FUZZY_CANDIDATES = 200
 
 def summarize(kind: Kind, fields: Mapping[str, str]) -> str:
     """The one line shown in lists: a handoff's what, an incident's symptom..."""
-    main = {
-        Kind.HANDOFF: "what",
-        Kind.INCIDENT: "symptom",
-        Kind.DECISION: "decision",
-        Kind.NOTE: "text",
-    }[kind]
-    return condense(fields.get(main, ""), 160)[0]
+    return condense(fields.get(_SUMMARY_FIELD[kind], ""), 160)[0]
+
+
+_SUMMARY_FIELD = {
+    Kind.HANDOFF: "what",
+    Kind.INCIDENT: "symptom",
+    Kind.DECISION: "decision",
+    Kind.NOTE: "text",
+}
 
 
 ROW_COLUMNS: tuple[str, ...] = (
@@ -152,14 +154,15 @@ def row_values(
     text, if already known): what ``executemany`` takes, and a third of the cost of a
     dict to send between processes (a bulk import makes 180,000 of them)."""
     get = fields.get
+    author, branch, commit = context.author, context.branch, context.commit
     return (
         entry_id,
         project,
-        kind.value,
+        kind._value_,  # (the value property costs a call: a bulk import makes 180,000 rows)
         to_db(created),
-        plain(context.author),
-        plain(context.branch),
-        plain(context.commit),
+        plain(author) if author else author,
+        plain(branch) if branch else branch,
+        plain(commit) if commit else commit,
         source,
         " ".join(tags),
         summarize(kind, fields),
@@ -169,7 +172,7 @@ def row_values(
         origin,
         session_id,
         error_signature(get("symptom", "")) if kind is Kind.INCIDENT else None,
-        *[get(name) for name in TEXT_FIELDS],
+        *map(get, TEXT_FIELDS),
     )
 
 
@@ -192,6 +195,8 @@ def prepare_row(
     if problems or tag_problems:
         return Prepared(None, problems + tag_problems)
     cleaned, raw, found = mask_entry(cleaned, item.raw)
+    has_context = item.branch or item.commit or item.author
+    context = GitContext(item.branch, item.commit, item.author) if has_context else _NO_GIT
     row = row_values(
         project,
         item.kind,
@@ -199,7 +204,7 @@ def prepare_row(
         tag_list,
         item.created_at or clock(),
         source,
-        GitContext(item.branch, item.commit, item.author),
+        context,
         item.supersedes,
         item.id or new_id(),
         raw,
@@ -208,6 +213,10 @@ def prepare_row(
         item.session_id,
     )
     return Prepared(row, [], found)
+
+
+_NO_GIT = GitContext()
+"""The context of an entry with none (every entry of an import)."""
 
 
 def plain(value: str | None) -> str | None:
