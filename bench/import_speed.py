@@ -10,7 +10,8 @@ appended to the project's mirror files (each line made, and checked by reading i
 
 Target (issue 5): at least 5 MB/s on 50 MB. The import runs three times (a fresh store
 each time) and the median is the result: this is measured on shared machines, whose speed
-drifts by 10% within an hour, and one run says little.
+drifts by 10-25% within an hour, and one run says little; the machine's speed just before
+and after (bench/machine.py) is printed with it.
 Run: `.venv/bin/python -m bench.import_speed [--megabytes 50] [--runs 3] [--elsewhere]`.
 """
 
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.machine import reference_seconds
 from bench.seed_logs import write_log
 
 LOGBOOK = str(Path(sys.executable).with_name("logbook"))
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the log is not the project's HANDOFF.md: its entries are appended to the mirror files",
     )
     args = parser.parse_args(argv)
+    before = reference_seconds()
     with tempfile.TemporaryDirectory(prefix="logbook-import-bench-") as tmp:
         project = Path(tmp) / "project"
         project.mkdir()
@@ -52,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name in ("HANDOFF.md", "INCIDENTS.md"):
                     (project / name).unlink(missing_ok=True)
             runs.append(_import(project, Path(tmp) / f"logbook-{run}.db", log))
+    after = reference_seconds()
     seconds = [elapsed for elapsed, _ in runs]
     median = statistics.median(seconds)
     report = runs[0][1]
@@ -65,11 +69,19 @@ def main(argv: list[str] | None = None) -> int:
         f"templates {len(report['placeholders']):,}, repairs {report['repairs']}"
     )
     print("  target: at least 5 MB/s" + (" (for the project's own log)" if args.elsewhere else ""))
+    print(f"  machine reference (bench.machine): {before:.3f} s before, {after:.3f} s after; lower is faster")
     out = Path(__file__).with_name("results")
     out.mkdir(exist_ok=True)
     (out / f"import_speed{'_elsewhere' if args.elsewhere else ''}.json").write_text(
         json.dumps(
-            {"megabytes": size / 1e6, "seconds": median, "runs": seconds, "mb_per_s": rate}, indent=2
+            {
+                "megabytes": size / 1e6,
+                "seconds": median,
+                "runs": seconds,
+                "mb_per_s": rate,
+                "machine_reference_seconds": [before, after],
+            },
+            indent=2,
         )
     )
     return 0
